@@ -1,0 +1,104 @@
+//! The command line: the only place that parses arguments, prints and exits.
+//!
+//! One file per command, each with an `XxxArgs` struct and a `run` function,
+//! as in jj; this file holds the global flags, the `Command` enum and the one
+//! dispatch `match`.
+
+mod error;
+mod merge_driver;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub use error::{CommandError, ExitKind};
+pub use output::Ui;
+
+/// Git as the source of truth for Salesforce: org branches, semantic diff and merge
+#[derive(Debug, Parser)]
+#[command(name = "git-sfsync", bin_name = "git sfsync", version, after_help = error::EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Run as if started in <DIR> (like `git -C`)
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// Print machine-readable JSON where the output is data
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only errors and the data asked for
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// When to use colour: auto honours NO_COLOR and non-terminal output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Merge one file semantically (called by git as a merge driver)
+    #[command(name = "merge-driver", after_help = merge_driver::AFTER_HELP)]
+    MergeDriver(merge_driver::MergeDriverArgs),
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ui = Ui::new(&cli.global);
+    if let Some(dir) = &cli.global.directory {
+        if let Err(error) = std::env::set_current_dir(dir) {
+            let err = CommandError::input(
+                format!("cannot change to directory {}: {error}", dir.display()),
+                "pass an existing directory to -C",
+            );
+            return ui.report_error(err);
+        }
+    }
+    let result = match cli.command {
+        Command::MergeDriver(args) => merge_driver::run(&ui, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => ui.report_error(err),
+    }
+}
+
+/// Makes a panic exit with 134 (as an abort would) in every build profile: a
+/// merge driver that exits 101 would make git record a conflict instead of
+/// failing the merge (gitattributes(5) reserves >128 for a crashed driver).
+pub fn install_panic_hook() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        eprintln!("git-sfsync crashed: this is a bug, please report it with the message above");
+        std::process::exit(134);
+    }));
+}
+
+/// Returns true when stdout is a terminal that wants colour.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Conversion between source format and metadata API format.

@@ -1,0 +1,1 @@
+//! The Git model: repositories, revisions and the trees git-sfsync reads and writes.

@@ -1,0 +1,1 @@
+//! The Salesforce metadata model: which files of a project make up which component.

@@ -1,0 +1,1 @@
+//! Org backends: the Metadata API client, format conversion and the org emulator.

@@ -1,0 +1,1 @@
+//! The XML metadata engine: canonical model, key table, semantic diff and 3-way merge.
