@@ -9,6 +9,8 @@ pub mod apex;
 pub mod config;
 pub mod convert;
 pub mod git;
+pub mod guard;
+pub mod install;
 pub mod merge;
 pub mod metadata;
 pub mod org;

@@ -2,4 +2,6 @@
 //! group of user scenarios driving the real `git` and the built `git-sfsync`.
 
 mod common;
+mod init;
 mod merge_driver;
+mod pre_push;

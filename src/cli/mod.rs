@@ -5,6 +5,8 @@
 //! dispatch `match`.
 
 mod error;
+mod hook;
+mod init;
 mod merge_driver;
 mod output;
 
@@ -52,6 +54,12 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a git hook's check (installed by init)
+    #[command(after_help = hook::AFTER_HELP)]
+    Hook(hook::HookArgs),
+    /// Set this repository up: merge driver, .gitattributes, hooks, sfsync.toml
+    #[command(after_help = init::AFTER_HELP)]
+    Init(init::InitArgs),
     /// Merge one file semantically (called by git as a merge driver)
     #[command(name = "merge-driver", after_help = merge_driver::AFTER_HELP)]
     MergeDriver(merge_driver::MergeDriverArgs),
@@ -71,6 +79,8 @@ pub fn main() -> ExitCode {
         }
     }
     let result = match cli.command {
+        Command::Hook(args) => hook::run(&ui, args),
+        Command::Init(args) => init::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
     };
     match result {
