@@ -1,6 +1,8 @@
 //! The Git model: opening the repository the way git extensions must, and the
 //! paths and configuration git-sfsync reads and writes inside it.
 
+pub mod commit;
+
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
