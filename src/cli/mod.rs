@@ -7,6 +7,7 @@
 mod error;
 mod hook;
 mod init;
+mod log;
 mod merge_driver;
 mod output;
 
@@ -60,6 +61,8 @@ pub enum Command {
     /// Set this repository up: merge driver, .gitattributes, hooks, sfsync.toml
     #[command(after_help = init::AFTER_HELP)]
     Init(init::InitArgs),
+    /// Show an org's snapshots, deployments and promotions
+    Log(log::LogArgs),
     /// Merge one file semantically (called by git as a merge driver)
     #[command(name = "merge-driver", after_help = merge_driver::AFTER_HELP)]
     MergeDriver(merge_driver::MergeDriverArgs),
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Hook(args) => hook::run(&ui, args),
         Command::Init(args) => init::run(&ui, args),
+        Command::Log(args) => log::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
     };
     match result {

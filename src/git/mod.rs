@@ -2,6 +2,7 @@
 //! paths and configuration git-sfsync reads and writes inside it.
 
 pub mod commit;
+pub mod history;
 pub mod notes;
 
 use std::path::{Path, PathBuf};

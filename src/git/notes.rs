@@ -70,7 +70,9 @@ pub struct Record {
 /// Returns the records on `commit`, oldest first. Lines that do not parse (a
 /// newer version's record, a hand edit) are skipped rather than failing.
 pub fn read(repo: &Repository, commit: Oid) -> Vec<Record> {
-    let Ok(note) = repo.find_note(Some(NOTES_REF), commit) else { return Vec::new() };
+    let Ok(note) = repo.find_note(Some(NOTES_REF), commit) else {
+        return Vec::new();
+    };
     note.message()
         .unwrap_or_default()
         .lines()
@@ -79,7 +81,12 @@ pub fn read(repo: &Repository, commit: Oid) -> Vec<Record> {
 }
 
 /// Appends `record` to the note on `commit`.
-pub fn append(repo: &Repository, commit: Oid, record: &Record, signature: &Signature<'_>) -> Result<(), Error> {
+pub fn append(
+    repo: &Repository,
+    commit: Oid,
+    record: &Record,
+    signature: &Signature<'_>,
+) -> Result<(), Error> {
     let mut text = repo
         .find_note(Some(NOTES_REF), commit)
         .ok()
@@ -117,9 +124,12 @@ mod tests {
     fn records_append_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init(dir.path()).unwrap();
-        let sig = Signature::new("Ada", "ada@example.com", &git2::Time::new(1_767_225_600, 0)).unwrap();
+        let sig =
+            Signature::new("Ada", "ada@example.com", &git2::Time::new(1_767_225_600, 0)).unwrap();
         let tree = repo.treebuilder(None).unwrap().write().unwrap();
-        let commit = repo.commit(None, &sig, &sig, "c", &repo.find_tree(tree).unwrap(), &[]).unwrap();
+        let commit = repo
+            .commit(None, &sig, &sig, "c", &repo.find_tree(tree).unwrap(), &[])
+            .unwrap();
         assert!(read(&repo, commit).is_empty());
         let mut record = Record {
             activity: Activity::Deploy,
