@@ -15,4 +15,5 @@ pub mod merge;
 pub mod metadata;
 pub mod org;
 pub mod semantic;
+pub mod status;
 pub mod xml;
