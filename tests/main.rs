@@ -2,4 +2,5 @@
 //! group of user scenarios driving the real `git` and the built `git-sfsync`.
 
 mod common;
+mod components;
 mod merge_driver;
