@@ -3,4 +3,5 @@
 
 mod common;
 mod components;
+mod convert;
 mod merge_driver;
