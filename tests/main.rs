@@ -1,7 +1,8 @@
 //! One integration test binary (one link step on 2 cores): each module is a
 //! group of user scenarios driving the real `git` and the built `git-sfsync`.
-
 mod common;
+mod components;
+mod convert;
 mod init;
 mod merge_driver;
 mod pre_push;

@@ -4,6 +4,7 @@
 //! as in jj; this file holds the global flags, the `Command` enum and the one
 //! dispatch `match`.
 
+mod components;
 mod error;
 mod hook;
 mod init;
@@ -66,6 +67,9 @@ pub enum Command {
     /// Merge one file semantically (called by git as a merge driver)
     #[command(name = "merge-driver", after_help = merge_driver::AFTER_HELP)]
     MergeDriver(merge_driver::MergeDriverArgs),
+    /// List the project's components and their files, in the working tree or at a revision
+    #[command(after_help = components::AFTER_HELP)]
+    Components(components::ComponentsArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -86,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
+        Command::Components(args) => components::run(&ui, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 pub mod commit;
 pub mod history;
 pub mod notes;
+pub mod tree;
 
 use std::path::{Path, PathBuf};
 
