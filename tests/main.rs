@@ -3,3 +3,4 @@
 
 mod common;
 mod merge_driver;
+mod xml_merge;
