@@ -174,10 +174,11 @@ impl<'t, 'a> Differ<'t, 'a> {
             let old_common = ko.iter().filter(|k| mn.contains(*k));
             let new_common = kn.iter().filter(|k| mo.contains_key(*k));
             if !old_common.eq(new_common) {
-                let unit = if self.unit.is_empty() {
-                    display.to_string()
-                } else {
-                    format!("{} {display}", self.unit)
+                // The display name covers the path below the nearest keyed
+                // ancestor (`valueSet values` for valueSet/valueSetDefinition/value).
+                let unit = match self.unit.rfind(']') {
+                    Some(end) => format!("{}.{display}", &self.unit[..=end]),
+                    None => display.to_string(),
                 };
                 let order: Vec<String> = kn.iter().map(|k| list::display_key(k)).collect();
                 self.changes.push(Change::worded(
@@ -258,4 +259,139 @@ fn write_canonical(tree: &Tree<'_>, n: &Node, out: &mut String) {
         }
     }
     out.push_str(tree.end_tag(n));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::semantic::ChangeKind;
+
+    fn summaries(old: &str, new: &str) -> Vec<String> {
+        crate::xml::diff(old.as_bytes(), new.as_bytes())
+            .expect("both parse")
+            .into_iter()
+            .map(|c| c.summary)
+            .collect()
+    }
+
+    const PROFILE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Profile xmlns="http://soap.sforce.com/2006/04/metadata">
+    <fieldPermissions>
+        <editable>true</editable>
+        <field>Account.Industry</field>
+        <readable>true</readable>
+    </fieldPermissions>
+    <fieldPermissions>
+        <editable>false</editable>
+        <field>Account.Rating</field>
+        <readable>true</readable>
+    </fieldPermissions>
+    <custom>false</custom>
+</Profile>
+"#;
+
+    #[test]
+    fn a_leaf_change_is_named_by_its_path() {
+        let new = PROFILE.replacen("<editable>true</editable>", "<editable>false</editable>", 1);
+        assert_eq!(
+            summaries(PROFILE, &new),
+            ["fieldPermissions[Account.Industry].editable: true -> false"]
+        );
+    }
+
+    #[test]
+    fn reordered_keyed_items_and_whitespace_are_not_changes() {
+        let lines: Vec<&str> = PROFILE.lines().collect();
+        let swapped = [&lines[..2], &lines[7..12], &lines[2..7], &lines[12..]]
+            .concat()
+            .join("\n")
+            + "\n";
+        assert_ne!(swapped, PROFILE);
+        assert!(summaries(PROFILE, &swapped).is_empty());
+        let reindented = PROFILE.replace("    ", "  ");
+        assert!(summaries(PROFILE, &reindented).is_empty());
+    }
+
+    #[test]
+    fn added_and_removed_items_are_named_by_key() {
+        let old = r#"<CustomLabels xmlns="http://soap.sforce.com/2006/04/metadata">
+    <labels>
+        <fullName>Invoice_Due</fullName>
+        <value>Due</value>
+    </labels>
+</CustomLabels>
+"#;
+        let new = r#"<CustomLabels xmlns="http://soap.sforce.com/2006/04/metadata">
+    <labels>
+        <fullName>Invoice_Paid</fullName>
+        <value>Paid</value>
+    </labels>
+</CustomLabels>
+"#;
+        assert_eq!(
+            summaries(old, new),
+            ["labels[Invoice_Paid] added", "labels[Invoice_Due] removed"]
+        );
+    }
+
+    #[test]
+    fn a_reordered_picklist_is_a_change() {
+        let field = |order: &[&str]| {
+            let values: String = order
+                .iter()
+                .map(|v| {
+                    format!(
+                        "            <value>\n                <fullName>{v}</fullName>\n                <default>false</default>\n                <label>{v}</label>\n            </value>\n"
+                    )
+                })
+                .collect();
+            format!(
+                "<CustomField xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <fullName>Tier__c</fullName>\n    <valueSet>\n        <valueSetDefinition>\n{values}            <sorted>false</sorted>\n        </valueSetDefinition>\n    </valueSet>\n</CustomField>\n"
+            )
+        };
+        let changes = crate::xml::diff(
+            field(&["Bronze", "Silver", "Gold"]).as_bytes(),
+            field(&["Gold", "Silver", "Bronze"]).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].kind, ChangeKind::Reordered);
+        assert_eq!(
+            changes[0].summary,
+            "valueSet values reordered: Gold, Silver, Bronze"
+        );
+    }
+
+    #[test]
+    fn entities_are_compared_and_shown_decoded() {
+        let old = "<CustomLabels>\n    <labels>\n        <fullName>A</fullName>\n        <value>Tom &amp; Jerry</value>\n    </labels>\n</CustomLabels>\n";
+        let same = old.replace("&amp;", "&#38;");
+        assert!(summaries(old, &same).is_empty());
+        let new = old.replace("Tom &amp; Jerry", "Tom &amp; Jerry&apos;s");
+        assert_eq!(
+            summaries(old, &new),
+            ["labels[A].value: Tom & Jerry -> Tom & Jerry's"]
+        );
+    }
+
+    #[test]
+    fn layout_items_are_compared_by_position() {
+        let layout = |fields: &[&str]| {
+            let items: String = fields
+                .iter()
+                .map(|f| format!("        <layoutItems>\n            <field>{f}</field>\n        </layoutItems>\n"))
+                .collect();
+            format!("<Layout>\n    <layoutSections>\n{items}    </layoutSections>\n</Layout>\n")
+        };
+        assert_eq!(
+            summaries(
+                &layout(&["Name", "Phone"]),
+                &layout(&["Name", "Rating", "Phone"])
+            ),
+            ["layoutSections#1.layoutItems#2 added"]
+        );
+        assert_eq!(
+            summaries(&layout(&["Name", "Phone"]), &layout(&["Name", "Fax"])),
+            ["layoutSections#1.layoutItems#2.field: Phone -> Fax"]
+        );
+    }
 }

@@ -144,6 +144,19 @@ pub fn merge(
     if base == ours {
         return Ok(clean(theirs));
     }
+    merge_parsed(base, ours, theirs, options)
+}
+
+/// Merges like [`merge`](fn@merge) but always parses and walks the three
+/// versions, even where one side is unchanged; the property tests use it to
+/// check the engine itself rather than the shortcuts in front of it.
+#[doc(hidden)]
+pub fn merge_parsed(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    options: &MergeOptions,
+) -> Result<Merged, Error> {
     let base = tree::Tree::parse(base, "base")?;
     let ours = tree::Tree::parse(ours, "ours")?;
     let theirs = tree::Tree::parse(theirs, "theirs")?;

@@ -44,8 +44,9 @@ pub struct Rule {
     /// `fields/valueSet/valueSetDefinition/value`.
     pub path: &'static str,
     pub shape: Shape,
-    /// How the diff names the list in a reorder message (`valueSet values`);
-    /// `None` uses the dotted path.
+    /// How the diff names the list in a reorder message, relative to the
+    /// nearest keyed ancestor (`valueSet values`, giving
+    /// `fields[Tier__c].valueSet values reordered: ...` in an object).
     pub display: Option<&'static str>,
 }
 
@@ -223,19 +224,14 @@ pub const RULES: &[Rule] = &[
         OBJECT,
         "recordTypes/picklistValues/values",
         FULL_NAME,
-        "picklistValues values",
+        "values",
     ),
     // Source-format children of CustomObject.
     ordered(&["ListView"], "columns"),
     ordered(&["ListView"], "filters"),
     ordered(&["CompactLayout"], "fields"),
     keyed(RECORD_TYPE, "picklistValues", &[&["picklist"]]),
-    ordered_keyed(
-        RECORD_TYPE,
-        "picklistValues/values",
-        FULL_NAME,
-        "picklistValues values",
-    ),
+    ordered_keyed(RECORD_TYPE, "picklistValues/values", FULL_NAME, "values"),
     // Workflow.
     keyed(WORKFLOW, "alerts", FULL_NAME),
     keyed(WORKFLOW, "fieldUpdates", FULL_NAME),
