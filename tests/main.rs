@@ -6,3 +6,4 @@ mod convert;
 mod init;
 mod merge_driver;
 mod pre_push;
+mod xml_merge;
