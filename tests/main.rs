@@ -1,5 +1,6 @@
 //! One integration test binary (one link step on 2 cores): each module is a
 //! group of user scenarios driving the real `git` and the built `git-sfsync`.
 
+mod apex_merge;
 mod common;
 mod merge_driver;
