@@ -242,3 +242,173 @@ proptest! {
         }
     }
 }
+
+/// Scenarios through the real `git merge`, `git rebase` and `git cherry-pick`
+/// with the driver configured the way `git sfsync init` configures it.
+mod through_git {
+    use crate::common::TestEnv;
+    use std::path::{Path, PathBuf};
+
+    const PATH: &str = "force-app/main/default/classes/InvoiceService.cls";
+
+    const BASE: &str = "public with sharing class InvoiceService {\n    public Decimal total(List<Decimal> amounts) {\n        Decimal sum = 0;\n        for (Decimal amount : amounts) {\n            sum += amount;\n        }\n        return sum;\n    }\n}\n";
+
+    const TAX: &str =
+        "\n    public Decimal tax(Decimal amount) {\n        return amount * 0.2;\n    }\n";
+
+    const OVERDUE: &str =
+        "\n    public Boolean isOverdue(Date due) {\n        return due < Date.today();\n    }\n";
+
+    /// Adds `method` after the last member of BASE.
+    fn with(methods: &[&str]) -> String {
+        let end = BASE.rfind("}\n").expect("class end");
+        format!("{}{}{}", &BASE[..end], methods.concat(), &BASE[end..])
+    }
+
+    /// A repository whose `main` holds BASE, with the driver registered.
+    fn repo(env: &TestEnv) -> PathBuf {
+        let dir = env.init_repo("project");
+        env.git(
+            &dir,
+            &[
+                "config",
+                "merge.sfsync.driver",
+                "git-sfsync merge-driver %O %A %B %P %L",
+            ],
+        )
+        .success();
+        env.write(
+            &dir,
+            ".gitattributes",
+            "*.cls merge=sfsync\n*.trigger merge=sfsync\n",
+        );
+        env.write(&dir, PATH, BASE);
+        env.commit_all(&dir, "base");
+        dir
+    }
+
+    /// Commits `content` on a new branch `name` started from main.
+    fn branch(env: &TestEnv, dir: &Path, name: &str, content: &str) {
+        env.git(dir, &["checkout", "-q", "-b", name, "main"])
+            .success();
+        env.write(dir, PATH, content);
+        env.commit_all(dir, name);
+        env.git(dir, &["checkout", "-q", "main"]).success();
+    }
+
+    #[test]
+    fn git_merge_keeps_methods_both_branches_added_at_the_same_place() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        branch(&env, &dir, "tax", &with(&[TAX]));
+        branch(&env, &dir, "overdue", &with(&[OVERDUE]));
+        env.git(&dir, &["merge", "-q", "tax"]).success();
+        env.git(&dir, &["merge", "-q", "--no-edit", "overdue"])
+            .success();
+        assert_eq!(env.read(&dir, PATH), with(&[TAX, OVERDUE]));
+    }
+
+    #[test]
+    fn the_line_merge_alone_conflicts_on_the_same_scenario() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        branch(&env, &dir, "tax", &with(&[TAX]));
+        branch(&env, &dir, "overdue", &with(&[OVERDUE]));
+        env.git(&dir, &["merge", "-q", "tax"]).success();
+        let run = env
+            .command("git", &dir)
+            .env("SFSYNC_MERGE", "0")
+            .args(["merge", "-q", "--no-edit", "overdue"])
+            .output()
+            .expect("run git");
+        assert_eq!(run.status.code(), Some(1));
+    }
+
+    #[test]
+    fn rebase_and_cherry_pick_use_the_driver() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        branch(&env, &dir, "tax", &with(&[TAX]));
+        branch(&env, &dir, "overdue", &with(&[OVERDUE]));
+        env.git(&dir, &["checkout", "-q", "overdue"]).success();
+        env.git(&dir, &["rebase", "-q", "tax"]).success();
+        assert_eq!(env.read(&dir, PATH), with(&[TAX, OVERDUE]));
+
+        env.git(&dir, &["checkout", "-q", "-b", "pick", "main"])
+            .success();
+        env.write(&dir, PATH, with(&[OVERDUE]));
+        env.commit_all(&dir, "overdue first");
+        env.git(&dir, &["cherry-pick", "tax"]).success();
+        assert_eq!(env.read(&dir, PATH), with(&[OVERDUE, TAX]));
+    }
+
+    #[test]
+    fn conflicts_are_confined_to_the_member_and_labelled_with_it() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        env.git(&dir, &["config", "merge.conflictStyle", "diff3"])
+            .success();
+        branch(
+            &env,
+            &dir,
+            "ours",
+            &BASE.replace("sum += amount;", "sum += amount.setScale(2);"),
+        );
+        branch(
+            &env,
+            &dir,
+            "theirs",
+            &BASE.replace("sum += amount;", "sum = sum + amount;"),
+        );
+        env.git(&dir, &["merge", "-q", "ours"]).success();
+        let run = env.git(&dir, &["merge", "--no-edit", "theirs"]);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        let text = env.read(&dir, PATH);
+        let label = format!("{PATH} method total(List<Decimal>)");
+        assert!(
+            text.contains(&format!(
+                "<<<<<<< ours:{label}\n            sum += amount.setScale(2);\n||||||| base:{label}\n            sum += amount;\n=======\n            sum = sum + amount;\n>>>>>>> theirs:{label}\n"
+            )),
+            "{text}"
+        );
+        for line in text.lines().filter(|l| l.starts_with(['<', '|', '=', '>'])) {
+            assert!(
+                line.len() >= 7 && line[..7].chars().all(|c| c == line.as_bytes()[0] as char),
+                "glued marker: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_side_that_does_not_parse_is_merged_line_by_line_with_a_warning() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        branch(
+            &env,
+            &dir,
+            "broken",
+            &with(&[TAX]).replace("return amount * 0.2;", "return amount * ;"),
+        );
+        branch(
+            &env,
+            &dir,
+            "other",
+            &BASE.replace("Decimal sum = 0;", "Decimal sum = 0.0;"),
+        );
+        env.git(&dir, &["merge", "-q", "other"]).success();
+        let run = env.git(&dir, &["merge", "--no-edit", "broken"]);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("merged line by line")
+                && run.stderr.contains("does not parse as Apex"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            env.read(&dir, PATH),
+            with(&[TAX])
+                .replace("return amount * 0.2;", "return amount * ;")
+                .replace("Decimal sum = 0;", "Decimal sum = 0.0;")
+        );
+    }
+}
