@@ -8,12 +8,14 @@
 pub mod apex;
 pub mod config;
 pub mod convert;
+pub mod diff;
 pub mod git;
 pub mod guard;
 pub mod install;
 pub mod merge;
 pub mod metadata;
 pub mod org;
+pub mod selection;
 pub mod semantic;
 pub mod status;
 pub mod xml;

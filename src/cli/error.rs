@@ -19,6 +19,9 @@ pub enum ExitKind {
     Org = 3,
     /// 4: internal error (a bug, or the repository or file system failed under us).
     Internal = 4,
+    /// 134: the merge driver could not run at all. Git reads a driver exit above
+    /// 128 as a crash and fails the merge instead of recording a conflict.
+    DriverFailure = 134,
 }
 
 impl ExitKind {

@@ -31,6 +31,15 @@ pub struct MergeDriverArgs {
 }
 
 pub fn run(ui: &Ui, args: MergeDriverArgs) -> Result<(), CommandError> {
+    merge(ui, args).map_err(|mut err| {
+        if err.kind == ExitKind::Internal {
+            err.kind = ExitKind::DriverFailure;
+        }
+        err
+    })
+}
+
+fn merge(ui: &Ui, args: MergeDriverArgs) -> Result<(), CommandError> {
     let read = |path: &Path| {
         std::fs::read(path).map_err(|e| {
             CommandError::internal(format!("merge-driver: cannot read {}: {e}", path.display()))

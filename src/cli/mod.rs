@@ -5,12 +5,14 @@
 //! dispatch `match`.
 
 mod components;
+mod diff;
 mod error;
 mod hook;
 mod init;
 mod log;
 mod merge_driver;
 mod output;
+mod revision;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -56,6 +58,9 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show semantic differences between revisions, the working tree, orgs or two files
+    #[command(after_help = diff::AFTER_HELP)]
+    Diff(diff::DiffArgs),
     /// Run a git hook's check (installed by init)
     #[command(after_help = hook::AFTER_HELP)]
     Hook(hook::HookArgs),
@@ -86,6 +91,7 @@ pub fn main() -> ExitCode {
         }
     }
     let result = match cli.command {
+        Command::Diff(args) => diff::run(&ui, args),
         Command::Hook(args) => hook::run(&ui, args),
         Command::Init(args) => init::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),

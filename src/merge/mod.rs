@@ -126,7 +126,9 @@ pub fn merge_file(
         Engine::Apex => {
             Some(crate::apex::merge(base, ours, theirs, options).map_err(|e| e.to_string()))
         }
-        Engine::Xml => Some(crate::xml::merge(base, ours, theirs, options).map_err(|e| e.to_string())),
+        Engine::Xml => {
+            Some(crate::xml::merge(base, ours, theirs, options).map_err(|e| e.to_string()))
+        }
         Engine::Text => None,
     };
     match semantic_result {

@@ -1,0 +1,171 @@
+//! `git sfsync diff`: semantic differences between revisions, the working
+//! tree, live orgs, or two files.
+
+use super::{CommandError, ExitKind, Ui};
+use sfsync::diff::{self, ChangedFile, ComponentDiff, Options, Status};
+use sfsync::selection::Selection;
+use std::path::PathBuf;
+
+pub const AFTER_HELP: &str = "\
+Sides are any git revision (a branch, orgs/uat, a snapshot commit, a tag), or
+org:<alias> for the live org. With one side, it is compared with the working tree.
+Moved Apex members, reordered XML items and formatting are not differences.
+
+Examples:
+  git sfsync diff orgs/uat orgs/prod --stat
+  git sfsync diff main --component 'ApexClass:Invoice*'
+  git sfsync diff --no-index old/Admin.profile-meta.xml new/Admin.profile-meta.xml";
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The old side: a revision, or two files with --no-index
+    pub from: Option<String>,
+    /// The new side (default: the working tree)
+    pub to: Option<String>,
+    /// Compare two files on disk, outside any repository
+    #[arg(long)]
+    pub no_index: bool,
+    /// Only components matching TYPE:NAME, `*` wildcards allowed (can be repeated)
+    #[arg(long = "component", value_name = "TYPE:NAME")]
+    pub components: Vec<String>,
+    /// Only the components listed in this package.xml
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// List changed components only
+    #[arg(long, conflicts_with = "stat")]
+    pub name_only: bool,
+    /// Count changes per component
+    #[arg(long)]
+    pub stat: bool,
+    /// Exit 1 when there are semantic differences
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Ignore changes to comments only
+    #[arg(long)]
+    pub ignore_comments: bool,
+    /// Only these files or folders
+    #[arg(last = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+}
+
+pub fn run(ui: &Ui, args: DiffArgs) -> Result<(), CommandError> {
+    let options = Options {
+        ignore_comments: args.ignore_comments,
+    };
+    let components = if args.no_index {
+        no_index(&args, options)?
+    } else {
+        in_repository(&args, options)?
+    };
+    print(ui, &args, &components)?;
+    if args.exit_code && !components.is_empty() {
+        return Err(CommandError::found());
+    }
+    Ok(())
+}
+
+fn no_index(args: &DiffArgs, options: Options) -> Result<Vec<ComponentDiff>, CommandError> {
+    let (Some(old_path), Some(new_path)) = (&args.from, &args.to) else {
+        return Err(CommandError::input(
+            "--no-index needs two files",
+            "git sfsync diff --no-index <old> <new>",
+        ));
+    };
+    let read = |p: &str| {
+        std::fs::read(p).map_err(|e| {
+            CommandError::input(format!("cannot read {p}: {e}"), "pass two existing files")
+        })
+    };
+    let (old, new) = (read(old_path)?, read(new_path)?);
+    // The new file's name decides the engine and the component, as %P does for the merge driver.
+    let name = new_path.replace('\\', "/");
+    Ok(diff::diff_file(&name, Some(&old), Some(&new), options)
+        .map(|file| diff::group_by_component(vec![file]))
+        .unwrap_or_default())
+}
+
+fn in_repository(args: &DiffArgs, options: Options) -> Result<Vec<ComponentDiff>, CommandError> {
+    let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let manifest_text = match &args.manifest {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            CommandError::input(
+                format!("cannot read {}: {e}", path.display()),
+                "pass an existing package.xml",
+            )
+        })?),
+        None => None,
+    };
+    let manifest = args
+        .manifest
+        .as_ref()
+        .zip(manifest_text.as_deref())
+        .map(|(p, t)| (p.to_str().unwrap_or_default(), t));
+    let selection = Selection::new(&args.components, &args.paths, manifest)
+        .map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let filter = |path: &str| {
+        let (component, _) = sfsync::metadata::component::resolve_source_path(path);
+        selection.selects(&component, path)
+    };
+    let from = args.from.as_deref().unwrap_or("HEAD");
+    let old_tree = super::revision::tree(&repo, from)?;
+    let files: Vec<ChangedFile> = match &args.to {
+        Some(to) => {
+            let new_tree = super::revision::tree(&repo, to)?;
+            diff::changed_between_trees(&repo, Some(&old_tree), Some(&new_tree), &filter)?
+        }
+        None => diff::changed_against_workdir(&repo, Some(&old_tree), &filter)?,
+    };
+    Ok(diff::diff_files(files, options))
+}
+
+fn print(ui: &Ui, args: &DiffArgs, components: &[ComponentDiff]) -> Result<(), CommandError> {
+    if ui.json {
+        return ui.json(&components);
+    }
+    for component in components {
+        let status = match component.status {
+            Status::Added => ui.paint("32", "added"),
+            Status::Deleted => ui.paint("31", "deleted"),
+            Status::Modified => ui.paint("33", "modified"),
+        };
+        if args.name_only {
+            ui.data(&component.component);
+        } else if args.stat {
+            let n = component.change_count();
+            ui.data(format!(
+                "{} | {status}, {n} change{}",
+                component.component,
+                if n == 1 { "" } else { "s" }
+            ));
+        } else {
+            ui.data(format!(
+                "{} ({status})",
+                ui.paint("1", &component.component)
+            ));
+            for file in &component.files {
+                if component.files.len() > 1 || file.status != Status::Modified {
+                    let status = match file.status {
+                        Status::Added => "added",
+                        Status::Deleted => "deleted",
+                        Status::Modified => "modified",
+                    };
+                    ui.data(format!("  {} {status}", file.path));
+                }
+                for change in &file.changes {
+                    ui.data(format!("    {change}"));
+                }
+                if let Some(note) = &file.note {
+                    ui.data(format!("    ({note}: compared as text)"));
+                }
+            }
+        }
+    }
+    if args.stat && !ui.quiet {
+        let changes: usize = components.iter().map(ComponentDiff::change_count).sum();
+        ui.line(format!(
+            "{} components changed, {changes} changes",
+            components.len()
+        ));
+    }
+    Ok(())
+}
