@@ -7,6 +7,8 @@
 //! exercises the real protocol.
 
 mod error;
+pub mod layout;
 pub mod soap;
+pub mod zip;
 
 pub use error::Error;
