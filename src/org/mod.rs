@@ -7,6 +7,7 @@
 //! exercises the real protocol.
 
 mod error;
+pub mod emulator;
 pub mod layout;
 pub mod soap;
 pub mod zip;

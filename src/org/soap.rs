@@ -98,11 +98,14 @@ impl Element {
 #[error("{message}")]
 pub struct ParseError {
     pub message: String,
+    /// Byte offset of the problem, when known.
+    pub position: Option<u64>,
 }
 
 fn parse_error(message: impl Into<String>) -> ParseError {
     ParseError {
         message: message.into(),
+        position: None,
     }
 }
 
@@ -113,10 +116,16 @@ pub fn parse(xml: &[u8]) -> Result<Element, ParseError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
-        let position = reader.buffer_position();
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| parse_error(format!("after byte {position}: {e}")))?;
+        let (resolved, event) = match reader.read_resolved_event() {
+            Ok(read) => read,
+            Err(e) => {
+                let message = e.to_string();
+                return Err(ParseError {
+                    message,
+                    position: Some(reader.error_position()),
+                });
+            }
+        };
         let namespace = match resolved {
             ResolveResult::Bound(ns) => Some(String::from_utf8_lossy(ns.as_ref()).into_owned()),
             ResolveResult::Unbound => None,
