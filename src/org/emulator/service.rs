@@ -9,7 +9,10 @@ use crate::org::soap::{
     DescribeMetadataResult, FileProperties, ListMetadataQuery, Package, PackageTypeMembers,
     RetrieveMessage, RetrieveRequest, RetrieveResult, TestLevel,
 };
-use crate::org::{zip, Error};
+use crate::org::{format, zip, Error};
+
+/// The package directory new components are written to in the org directory.
+pub const ORG_PACKAGE_DIR: &str = "force-app";
 use base64::Engine as _;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -59,10 +62,20 @@ pub struct Org {
     pub polls_before_done: u32,
 }
 
+/// Returns the metadata-format paths of a component's source files.
+fn mdapi_paths(files: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let (offset, _) = format::locate(f)?;
+            registry().source_to_mdapi_path(&f[offset..])
+        })
+        .collect()
+}
+
 /// The file name a component is reported under in metadata format.
-fn primary_file_name(key: &ComponentKey, files: &[String]) -> String {
-    let r = registry();
-    if let Some(info) = r.get(&key.type_) {
+fn primary_file_name(key: &ComponentKey, mapped: &[String]) -> String {
+    if let Some(info) = registry().get(&key.type_) {
         if info.adapter == Adapter::Bundle {
             return format!("{}/{}", info.directory_name, key.full_name);
         }
@@ -75,10 +88,6 @@ fn primary_file_name(key: &ComponentKey, files: &[String]) -> String {
             );
         }
     }
-    let mapped: Vec<String> = files
-        .iter()
-        .filter_map(|f| r.source_to_mdapi_path(f))
-        .collect();
     mapped
         .iter()
         .find(|m| !m.ends_with("-meta.xml"))
@@ -160,7 +169,7 @@ impl Org {
         let mut out = Vec::new();
         for query in queries {
             for (key, files) in self.matching(&components, &query.type_, query.folder.as_deref()) {
-                let name = primary_file_name(&key, &files);
+                let name = primary_file_name(&key, &mdapi_paths(&files));
                 out.push(self.store.properties(&key, &files, name));
             }
         }
@@ -298,25 +307,26 @@ impl Org {
         let mut file_properties = Vec::new();
         let mut returned: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (key, files) in &selected {
-            let mut mapped = Vec::new();
+            let mut source = format::Files::new();
             for file in files {
-                if let Some(path) = registry().source_to_mdapi_path(file) {
-                    let content = self.store.read(file).map_err(|e| e.to_string())?;
-                    mapped.push((format!("{prefix}{path}"), content));
+                source.insert(file.clone(), self.store.read(file).map_err(|e| e.to_string())?);
+            }
+            let mapped = match format::to_mdapi(&source, &version) {
+                Ok((mapped, _)) => mapped,
+                Err(e) => {
+                    messages.push(RetrieveMessage {
+                        file_name: format!("{prefix}package.xml"),
+                        problem: format!(
+                            "Entity of type '{}' named '{}' cannot be retrieved: {e}",
+                            key.type_, key.full_name
+                        ),
+                    });
+                    continue;
                 }
-            }
-            if mapped.is_empty() {
-                messages.push(RetrieveMessage {
-                    file_name: format!("{prefix}package.xml"),
-                    problem: format!(
-                        "Entity of type '{}' named '{}' cannot be found",
-                        key.type_, key.full_name
-                    ),
-                });
-                continue;
-            }
-            entries.extend(mapped);
-            let name = format!("{prefix}{}", primary_file_name(key, files));
+            };
+            let paths: Vec<String> = mapped.keys().cloned().collect();
+            let name = format!("{prefix}{}", primary_file_name(key, &paths));
+            entries.extend(mapped.into_iter().map(|(p, c)| (format!("{prefix}{p}"), c)));
             file_properties.push(self.store.properties(key, files, name));
             returned
                 .entry(key.type_.clone())
@@ -624,13 +634,14 @@ impl Org {
             if rel == "package.xml" || rel.starts_with("destructiveChanges") {
                 continue;
             }
-            match registry().mdapi_to_source_path(rel) {
-                Some((key, source)) => {
+            match format::mdapi_component(rel) {
+                Some(key) => {
                     if named(&key.type_, &key.full_name) {
-                        incoming
-                            .entry(key)
-                            .or_default()
-                            .push((name.clone(), source, content.clone()));
+                        incoming.entry(key).or_default().push((
+                            name.clone(),
+                            rel.to_string(),
+                            content.clone(),
+                        ));
                     }
                 }
                 None => {
@@ -660,6 +671,7 @@ impl Org {
             }
         }
         let existing = self.store.scan()?;
+        let existing_paths: Vec<String> = existing.values().flatten().cloned().collect();
         let mut good = Vec::new();
         for (key, files) in &incoming {
             let primary = files
@@ -679,7 +691,19 @@ impl Org {
                 failure.problem_type = Some("Error".into());
                 failures.push(failure);
             } else {
-                good.push((key.clone(), primary));
+                let mdapi: format::Files = files
+                    .iter()
+                    .map(|(_, rel, c)| (rel.clone(), c.clone()))
+                    .collect();
+                match format::to_source(&mdapi, ORG_PACKAGE_DIR, &existing_paths) {
+                    Ok(source) => good.push((key.clone(), primary, source)),
+                    Err(e) => {
+                        let mut failure = message(&primary, &key.full_name, &key.type_);
+                        failure.problem = Some(e.to_string());
+                        failure.problem_type = Some("Error".into());
+                        failures.push(failure);
+                    }
+                }
             }
         }
         // Deletions that name nothing in the org are warnings.
@@ -717,13 +741,10 @@ impl Org {
             success.success = true;
             successes.push(success);
         }
-        for (key, primary) in &good {
-            let files = &incoming[key];
+        for (key, primary, source) in &good {
             let old = existing.get(key).cloned().unwrap_or_default();
-            let source: Vec<(String, Vec<u8>)> = files
-                .iter()
-                .map(|(_, s, c)| (s.clone(), c.clone()))
-                .collect();
+            let source: Vec<(String, Vec<u8>)> =
+                source.iter().map(|(p, c)| (p.clone(), c.clone())).collect();
             let changed = if apply {
                 self.store.write_component(key, &old, &source)?
             } else {

@@ -132,7 +132,7 @@ impl Store {
         walk(&self.dir, &self.dir, &mut files)?;
         let mut components: BTreeMap<ComponentKey, Vec<String>> = BTreeMap::new();
         for rel in files {
-            if let Some(key) = registry().source_component(&rel) {
+            if let Some(key) = crate::org::format::component_of(&rel) {
                 components.entry(key).or_default().push(rel);
             }
         }
@@ -152,7 +152,10 @@ impl Store {
         match info.adapter {
             Adapter::Decomposed => {
                 for rel in files {
-                    let segs: Vec<&str> = rel.split('/').collect();
+                    let Some((offset, _)) = crate::org::format::locate(rel) else {
+                        continue;
+                    };
+                    let segs: Vec<&str> = rel[offset..].split('/').collect();
                     if segs.len() != 4 {
                         continue;
                     }
