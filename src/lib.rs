@@ -17,5 +17,6 @@ pub mod metadata;
 pub mod org;
 pub mod selection;
 pub mod semantic;
+pub mod snapshot;
 pub mod status;
 pub mod xml;

@@ -9,4 +9,5 @@ mod init;
 mod merge_driver;
 mod merge_e2e;
 mod pre_push;
+mod snapshot;
 mod xml_merge;

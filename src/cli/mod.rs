@@ -11,8 +11,10 @@ mod hook;
 mod init;
 mod log;
 mod merge_driver;
+mod orgs;
 mod output;
 mod revision;
+mod snapshot;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -69,6 +71,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// Show an org's snapshots, deployments and promotions
     Log(log::LogArgs),
+    /// Retrieve orgs and commit their state on their org branches
+    #[command(after_help = snapshot::AFTER_HELP)]
+    Snapshot(snapshot::SnapshotArgs),
     /// Merge one file semantically (called by git as a merge driver)
     #[command(name = "merge-driver", after_help = merge_driver::AFTER_HELP)]
     MergeDriver(merge_driver::MergeDriverArgs),
@@ -95,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Hook(args) => hook::run(&ui, args),
         Command::Init(args) => init::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),
+        Command::Snapshot(args) => snapshot::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
         Command::Components(args) => components::run(&ui, args),
     };

@@ -329,7 +329,9 @@ impl Client {
                 })
                 .await?;
             let (status, text) = value;
-            if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            if status == reqwest::StatusCode::UNAUTHORIZED
+                || status == reqwest::StatusCode::FORBIDDEN
+            {
                 if attempt == 0 && self.credentials.can_refresh() {
                     self.refresh().await?;
                     continue;
@@ -346,10 +348,11 @@ impl Client {
                     body: snippet(&text),
                 });
             }
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Protocol {
-                operation: "userinfo".into(),
-                message: e.to_string(),
-            })?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| Error::Protocol {
+                    operation: "userinfo".into(),
+                    message: e.to_string(),
+                })?;
             let field = |name: &str| {
                 value
                     .get(name)
@@ -370,10 +373,14 @@ impl Client {
     }
 
     async fn session_token(&self) -> Result<Secret, Error> {
-        self.session.lock().await.clone().ok_or_else(|| Error::InvalidSession {
-            url: self.instance_url.clone(),
-            message: "no session".into(),
-        })
+        self.session
+            .lock()
+            .await
+            .clone()
+            .ok_or_else(|| Error::InvalidSession {
+                url: self.instance_url.clone(),
+                message: "no session".into(),
+            })
     }
 
     /// Retries `call` with exponential backoff while it fails transiently.
@@ -458,10 +465,13 @@ impl Client {
     }
 
     fn result_of(operation: &str, response: &Element) -> Result<Element, Error> {
-        response.child("result").cloned().ok_or_else(|| Error::Protocol {
-            operation: operation.to_string(),
-            message: format!("<{}> has no <result>", response.name),
-        })
+        response
+            .child("result")
+            .cloned()
+            .ok_or_else(|| Error::Protocol {
+                operation: operation.to_string(),
+                message: format!("<{}> has no <result>", response.name),
+            })
     }
 
     /// Calls describeMetadata.
@@ -557,7 +567,8 @@ impl Client {
             None => Vec::new(),
         };
         // An org that ignored singlePackage puts everything under unpackaged/.
-        let prefixed = !entries.is_empty() && entries.iter().all(|(n, _)| n.starts_with("unpackaged/"));
+        let prefixed =
+            !entries.is_empty() && entries.iter().all(|(n, _)| n.starts_with("unpackaged/"));
         let entries = entries
             .into_iter()
             .map(|(n, c)| {

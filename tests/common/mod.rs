@@ -159,3 +159,42 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The sample project set up by `git sfsync init`, with one embedded emulated
+/// org per alias (`local:../orgs/<alias>`, each seeded with the sample
+/// project's metadata) in a pipeline in the given order. Returns the repository.
+pub fn pipeline_repo(env: &TestEnv, aliases: &[&str]) -> PathBuf {
+    let repo = env.init_repo("project");
+    copy_dir(&fixtures_dir().join("sample-project"), &repo);
+    env.sfsync(&repo, &["init"]).success();
+    let mut config = String::from("pipeline = [");
+    config.push_str(
+        &aliases
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    config.push_str("]\nbase_branch = \"main\"\npackage_directories = [\"force-app\"]\n");
+    for alias in aliases {
+        let org_dir = env.root().join("orgs").join(alias);
+        copy_dir(
+            &fixtures_dir().join("sample-project/force-app"),
+            &org_dir.join("force-app"),
+        );
+        config.push_str(&format!(
+            "\n[orgs.{alias}]\nurl = \"local:../orgs/{alias}\"\n"
+        ));
+    }
+    env.write(&repo, "sfsync.toml", config);
+    env.commit_all(&repo, "sample project with a pipeline");
+    repo
+}
+
+/// Returns the directory of an emulated org created by [`pipeline_repo`].
+pub fn org_dir(env: &TestEnv, alias: &str) -> PathBuf {
+    env.root()
+        .join("orgs")
+        .join(alias)
+        .join("force-app/main/default")
+}

@@ -1,0 +1,66 @@
+//! Reaching the orgs of `sfsync.toml` from a command: the async runtime,
+//! credentials from `.git/sfsync/credentials.toml` or the environment, and the
+//! mapping of org errors to exit codes.
+
+use super::{CommandError, ExitKind};
+use sfsync::config::Config;
+use sfsync::org::{self, CredentialStore, MetadataOrg, OrgUrl};
+use std::path::Path;
+
+/// Builds the runtime async commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::internal(format!("cannot start the async runtime: {e}")))
+}
+
+/// Maps an org error to its exit code: bad input is 2, everything that
+/// happened on the way to or inside the org is 3.
+pub fn org_error(error: org::Error) -> CommandError {
+    let kind = match &error {
+        org::Error::InvalidUrl { .. }
+        | org::Error::Input { .. }
+        | org::Error::Credentials { .. } => ExitKind::Input,
+        _ => ExitKind::Org,
+    };
+    CommandError::new(kind, error)
+}
+
+/// Connects to the org `alias` of `config`; `root` resolves relative `local:` directories.
+pub async fn connect(
+    repo: &git2::Repository,
+    config: &Config,
+    root: &Path,
+    alias: &str,
+) -> Result<MetadataOrg, CommandError> {
+    let org_config = config
+        .org(alias)
+        .map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let url = OrgUrl::parse(&org_config.url, root).map_err(org_error)?;
+    let credentials = match &url {
+        OrgUrl::Local(_) => None,
+        OrgUrl::Emulator(_) | OrgUrl::Remote(_) => {
+            let store = CredentialStore::load(&CredentialStore::path_in(repo.commondir()))
+                .map_err(org_error)?;
+            let found = org::auth::resolve(store.get(alias), &org_config.url);
+            if found.is_none() {
+                return Err(CommandError::new(
+                    ExitKind::Input,
+                    miette::miette!(
+                        code = "sfsync::org::no_credentials",
+                        help = format!(
+                            "run `git sfsync org add {alias} --url {} --auth-url-file <file>` (or --access-token-env VAR, --sf-alias A), or set SFSYNC_AUTH_URL",
+                            org_config.url
+                        ),
+                        "no credentials for org '{alias}'"
+                    ),
+                ));
+            }
+            found
+        }
+    };
+    MetadataOrg::connect(&url, credentials, None)
+        .await
+        .map_err(org_error)
+}

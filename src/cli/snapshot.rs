@@ -1,0 +1,187 @@
+//! `git sfsync snapshot <alias>...`: retrieve orgs and commit their state on their org branches.
+
+use super::orgs;
+use super::{CommandError, ExitKind, Ui};
+use sfsync::config::Config;
+use sfsync::metadata::project::Project;
+use sfsync::org::{Org, RetrievedSource};
+use sfsync::snapshot::{self, Facts};
+
+pub const AFTER_HELP: &str = "\
+Retrieves what the project tracks (every component under the package
+directories of the base branch, plus anything new of the same types) and
+commits the full source tree on the org's branch (orgs/<alias>) if and only if
+something changed. The commit message names the changed components; trailers
+record the org, its id, the API version and the time. Several orgs are
+retrieved concurrently. The work tree and index are never touched.";
+
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    /// Orgs to snapshot, by alias
+    #[arg(required_unless_present = "all")]
+    pub aliases: Vec<String>,
+    /// Snapshot every org of sfsync.toml
+    #[arg(long, conflicts_with = "aliases")]
+    pub all: bool,
+}
+
+/// One org's result, for `--json`.
+#[derive(serde::Serialize)]
+struct Report {
+    org: String,
+    branch: String,
+    commit: Option<String>,
+    summary: String,
+    components: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
+    let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let root = sfsync::git::workdir(&repo).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let config = Config::load(&root).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let project = Project::discover(&root).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let aliases: Vec<String> = if args.all {
+        config.orgs.keys().cloned().collect()
+    } else {
+        args.aliases.clone()
+    };
+    for alias in &aliases {
+        config
+            .org(alias)
+            .map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    }
+    let package_dirs: Vec<String> = project
+        .package_dirs()
+        .iter()
+        .map(|d| d.path.clone())
+        .collect();
+    let default_dir = project.default_package_dir().path.clone();
+    let api_version = project
+        .source_api_version()
+        .unwrap_or(sfsync::org::client::DEFAULT_API_VERSION)
+        .to_string();
+
+    // What the project tracks: the base branch's package directories (HEAD before the first commit of it).
+    let seed_rev = if repo.revparse_single(&config.base_branch).is_ok() {
+        config.base_branch.clone()
+    } else {
+        "HEAD".to_string()
+    };
+    let seed = super::revision::tree(&repo, &seed_rev)?;
+    let tracked: Vec<String> = sfsync::git::tree::RevTree::resolve(&repo, &seed_rev)
+        .and_then(|t| t.files())
+        .map_err(|e| CommandError::new(ExitKind::Input, e))?
+        .into_iter()
+        .filter(|p| project.is_source(p) && !project.is_ignored(p))
+        .collect();
+    let manifest = snapshot::tracked_manifest(&tracked, &api_version);
+
+    // Retrieve every org concurrently; record sequentially (one repository).
+    let runtime = orgs::runtime()?;
+    let retrieved: Vec<(
+        String,
+        Result<(RetrievedSource, Option<String>, String), CommandError>,
+    )> = runtime.block_on(async {
+        let tasks = aliases.iter().map(|alias| {
+            let (repo_ref, config, root, manifest, default_dir, tracked) =
+                (&repo, &config, &root, &manifest, &default_dir, &tracked);
+            async move {
+                let result = async {
+                    let org = orgs::connect(repo_ref, config, root, alias).await?;
+                    let org_id = org
+                        .client()
+                        .identity()
+                        .await
+                        .ok()
+                        .map(|i| i.organization_id);
+                    let version = org.client().api_version().to_string();
+                    let source = org
+                        .retrieve(manifest, default_dir, tracked)
+                        .await
+                        .map_err(orgs::org_error)?;
+                    Ok((source, org_id, version))
+                }
+                .await;
+                (alias.clone(), result)
+            }
+        });
+        futures_util::future::join_all(tasks).await
+    });
+
+    let committer = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("git-sfsync", "git-sfsync@localhost"))?;
+    let mut reports = Vec::new();
+    let mut failed = None;
+    for (alias, result) in retrieved {
+        let branch = config.orgs[&alias].branch_name(&alias);
+        match result {
+            Err(err) => {
+                reports.push(Report {
+                    org: alias.clone(),
+                    branch,
+                    commit: None,
+                    summary: "retrieve failed: nothing recorded".into(),
+                    components: vec![],
+                    error: Some(format!("{:?}", err.report)),
+                });
+                if !ui.json {
+                    eprintln!("{alias}: retrieve failed, nothing recorded");
+                    eprintln!("{:?}", err.report);
+                }
+                failed = Some(err.kind);
+            }
+            Ok((source, org_id, version)) => {
+                let facts = Facts {
+                    alias: alias.clone(),
+                    org_id,
+                    api_version: version,
+                    retrieved_at: jiff::Timestamp::now().to_string(),
+                };
+                let outcome = snapshot::record(
+                    &repo,
+                    &branch,
+                    &package_dirs,
+                    &source.files,
+                    &source.properties,
+                    &facts,
+                    Some(&seed),
+                    &committer,
+                )
+                .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
+                if !ui.json {
+                    match outcome.commit {
+                        Some(oid) => ui.line(format!(
+                            "{alias}: {} ({} {})",
+                            outcome.summary,
+                            branch,
+                            &oid.to_string()[..10]
+                        )),
+                        None => ui.line(format!("{alias}: no changes since the last snapshot")),
+                    }
+                }
+                reports.push(Report {
+                    org: alias,
+                    branch,
+                    commit: outcome.commit.map(|o| o.to_string()),
+                    summary: outcome.summary,
+                    components: outcome
+                        .changes
+                        .iter()
+                        .map(|c| c.component.clone())
+                        .collect(),
+                    error: None,
+                });
+            }
+        }
+    }
+    if ui.json {
+        ui.json(&reports)?;
+    }
+    match failed {
+        Some(kind) => Err(CommandError::new(kind, miette::miette!(""))),
+        None => Ok(()),
+    }
+}
