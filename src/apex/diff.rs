@@ -23,8 +23,8 @@ pub struct DiffOptions {
 /// Compares two versions of an Apex file and names every change by member.
 pub fn diff(old: &[u8], new: &[u8], options: &DiffOptions) -> Result<Vec<Change>, Error> {
     let (o, n) = std::thread::scope(|scope| {
-        let o = scope.spawn(|| File::parse("old", old));
-        let n = File::parse("new", new);
+        let o = scope.spawn(|| File::parse_with_tokens("old", old));
+        let n = File::parse_with_tokens("new", new);
         let o = o
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
