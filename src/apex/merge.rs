@@ -541,6 +541,43 @@ mod tests {
     }
 
     #[test]
+    fn crlf_files_and_one_line_classes_merge() {
+        let base = "public class A {\r\n    void a() {}\r\n}\r\n";
+        let ours = "public class A {\r\n    void a() {}\r\n    void o() {}\r\n}\r\n";
+        let theirs = "public class A {\r\n    void a() {}\r\n    void t() {}\r\n}\r\n";
+        assert_eq!(
+            merged(base, ours, theirs),
+            (
+                "public class A {\r\n    void a() {}\r\n    void o() {}\r\n    void t() {}\r\n}\r\n"
+                    .to_string(),
+                0
+            )
+        );
+        let (text, conflicts) = merged(
+            "public class A {}\n",
+            "public class A {\n    void o() {}\n}\n",
+            "public class A {\n    void t() {}\n}\n",
+        );
+        assert_eq!(conflicts, 0);
+        assert_eq!(
+            text,
+            "public class A {\n    void o() {}\n    void t() {}\n}\n"
+        );
+    }
+
+    #[test]
+    fn renamed_top_level_types_are_left_to_the_line_merge() {
+        let err = merge(
+            b"public class A {}\n",
+            b"public class B {}\n",
+            b"public class A { }\n",
+            &MergeOptions::default(),
+        )
+        .expect_err("renamed");
+        assert!(matches!(err, Error::TopLevelMismatch { .. }), "{err}");
+    }
+
+    #[test]
     fn existing_markers_and_bad_syntax_are_refused() {
         let marked = "class A {\n<<<<<<< ours\n=======\n>>>>>>> theirs\n}\n";
         assert!(matches!(

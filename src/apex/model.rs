@@ -795,8 +795,18 @@ mod tests {
     fn parse_errors_carry_line_and_column() {
         let err = File::parse("theirs", b"public class A {\n    void f() { x = ; }\n}\n")
             .expect_err("broken");
+        use miette::Diagnostic;
+        assert_eq!(
+            err.code().map(|c| c.to_string()).as_deref(),
+            Some("sfsync::apex::parse")
+        );
+        let span = err
+            .labels()
+            .and_then(|mut labels| labels.next())
+            .expect("a labelled span");
+        assert_eq!(span.offset(), "public class A {\n    void f() { ".len());
         match err {
-            Error::Parse { line, .. } => assert_eq!(line, 2),
+            Error::Parse { line, column, .. } => assert_eq!((line, column), (2, 16)),
             other => panic!("expected a parse error, got {other:?}"),
         }
     }
