@@ -804,9 +804,9 @@ mod tests {
             .labels()
             .and_then(|mut labels| labels.next())
             .expect("a labelled span");
-        assert_eq!(span.offset(), "public class A {\n    void f() { ".len());
+        assert_eq!(span.offset(), "public class A {\n    void f() { x ".len());
         match err {
-            Error::Parse { line, column, .. } => assert_eq!((line, column), (2, 16)),
+            Error::Parse { line, column, .. } => assert_eq!((line, column), (2, 18)),
             other => panic!("expected a parse error, got {other:?}"),
         }
     }
