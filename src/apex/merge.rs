@@ -578,6 +578,30 @@ mod tests {
     }
 
     #[test]
+    fn one_line_enums_and_interfaces_merge_by_member() {
+        let (text, conflicts) = merged(
+            "public enum S { A, B, C }\n",
+            "public enum S { A, B, C, D }\n",
+            "public enum S { A, B, C, E }\n",
+        );
+        assert_eq!(
+            (text.as_str(), conflicts),
+            ("public enum S { A, B, C, D, E }\n", 0)
+        );
+        let base = "public interface Pricing {\n    Decimal price(Id productId);\n}\n";
+        let (text, conflicts) = merged(
+            base,
+            &base.replace("}\n", "    Decimal discount(Id productId);\n}\n"),
+            &base.replace("}\n", "    String currencyCode();\n}\n"),
+        );
+        assert_eq!(conflicts, 0);
+        assert_eq!(
+            text,
+            "public interface Pricing {\n    Decimal price(Id productId);\n    Decimal discount(Id productId);\n    String currencyCode();\n}\n"
+        );
+    }
+
+    #[test]
     fn existing_markers_and_bad_syntax_are_refused() {
         let marked = "class A {\n<<<<<<< ours\n=======\n>>>>>>> theirs\n}\n";
         assert!(matches!(
