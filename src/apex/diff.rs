@@ -296,6 +296,23 @@ mod tests {
     }
 
     #[test]
+    fn soql_queries_compare_by_tokens_and_headers_name_their_changes() {
+        let old = "public with sharing class Q {\n    List<Account> find() {\n        return [SELECT Id FROM Account WHERE Name = 'x'];\n    }\n}\n";
+        let reflowed = "public with sharing class Q {\n    List<Account> find() {\n        return [\n            SELECT Id\n            FROM Account\n            WHERE Name = 'x'\n        ];\n    }\n}\n";
+        assert!(summaries(old, reflowed, false).is_empty());
+        let changed = old
+            .replace("Name = 'x'", "Name = 'y'")
+            .replace("with sharing", "inherited sharing");
+        assert_eq!(
+            summaries(old, &changed, false),
+            [
+                "class header changed (with sharing removed, inherited sharing added)",
+                "method find() body changed"
+            ]
+        );
+    }
+
+    #[test]
     fn nested_members_and_triggers_are_named() {
         let old = "class A {\n    class B {\n        void f() {}\n    }\n}\n";
         let new = "class A {\n    class B {\n        void f() { g(); }\n    }\n}\n";
