@@ -23,8 +23,8 @@ pub struct DiffOptions {
 /// Compares two versions of an Apex file and names every change by member.
 pub fn diff(old: &[u8], new: &[u8], options: &DiffOptions) -> Result<Vec<Change>, Error> {
     let (o, n) = std::thread::scope(|scope| {
-        let o = scope.spawn(|| File::parse("old", old));
-        let n = File::parse("new", new);
+        let o = scope.spawn(|| File::parse_with_tokens("old", old));
+        let n = File::parse_with_tokens("new", new);
         let o = o
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -293,6 +293,23 @@ mod tests {
         let new = "public class A {\n    // adds one\n    void a() { x(); /* why */ }\n}\n";
         assert_eq!(summaries(old, new, false), ["method a() comment changed"]);
         assert!(summaries(old, new, true).is_empty());
+    }
+
+    #[test]
+    fn soql_queries_compare_by_tokens_and_headers_name_their_changes() {
+        let old = "public with sharing class Q {\n    List<Account> find() {\n        return [SELECT Id FROM Account WHERE Name = 'x'];\n    }\n}\n";
+        let reflowed = "public with sharing class Q {\n    List<Account> find() {\n        return [\n            SELECT Id\n            FROM Account\n            WHERE Name = 'x'\n        ];\n    }\n}\n";
+        assert!(summaries(old, reflowed, false).is_empty());
+        let changed = old
+            .replace("Name = 'x'", "Name = 'y'")
+            .replace("with sharing", "inherited sharing");
+        assert_eq!(
+            summaries(old, &changed, false),
+            [
+                "class header changed (with sharing removed, inherited sharing added)",
+                "method find() body changed"
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! line merge: nothing is reformatted.
 
 use super::model::{member_paths, Container, File, Kind, Member};
+use super::reduce;
 use super::Error;
 use crate::merge::text::{self, has_conflict_markers, MergeOptions, Merged};
 use std::collections::{HashMap, HashSet};
@@ -28,19 +29,53 @@ pub fn merge(
             return Err(Error::ConflictMarkers { side });
         }
     }
-    // The three parses are independent and dominate the run time on large
-    // classes: run them side by side.
-    let (b, o, t) = std::thread::scope(|scope| {
-        let b = scope.spawn(|| File::parse("base", base));
-        let o = scope.spawn(|| File::parse("ours", ours));
-        let t = File::parse("theirs", theirs);
-        let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
-            h.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
-        (join(b), join(o), t)
+    if let (Ok(b), Ok(o), Ok(t)) = (
+        std::str::from_utf8(base),
+        std::str::from_utf8(ours),
+        std::str::from_utf8(theirs),
+    ) {
+        if let Some(reduced) = reduce::reduce(b, o, t) {
+            let merged = merge_parsed(
+                reduced.base.as_bytes(),
+                reduced.ours.as_bytes(),
+                reduced.theirs.as_bytes(),
+                options,
+            );
+            // Any doubt about the reduced merge: merge the full texts instead.
+            let expanded = merged.ok().and_then(|m| {
+                let text = String::from_utf8(m.content).ok()?;
+                Some((reduced.expand(&text)?, m.conflicts))
+            });
+            if let Some((content, conflicts)) = expanded {
+                return Ok(Merged {
+                    content: content.into_bytes(),
+                    conflicts,
+                });
+            }
+        }
+    }
+    merge_parsed(base, ours, theirs, options)
+}
+
+/// Merges three texts known to hold no conflict markers.
+fn merge_parsed(
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+    options: &MergeOptions,
+) -> Result<Merged, Error> {
+    // Parsing dominates the run time on large classes: parse the base once,
+    // then ours and theirs (side by side) incrementally from its tree.
+    let b = File::parse("base", base)?;
+    let (o, t) = std::thread::scope(|scope| {
+        let o = scope.spawn(|| File::parse_like("ours", ours, &b));
+        let t = File::parse_like("theirs", theirs, &b);
+        let o = o
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (o, t)
     });
-    let (b, o, t) = (b?, o?, t?);
+    let (o, t) = (o?, t?);
     if b.decl.key != o.decl.key || b.decl.key != t.decl.key {
         return Err(Error::TopLevelMismatch {
             base: b.decl.display.clone(),
@@ -67,7 +102,7 @@ pub fn merge(
         ..
     } = merger;
     if conflicts == 0 {
-        check(&out, &mut expected)?;
+        check(&out, &mut expected, &o)?;
     }
     Ok(Merged {
         content: out.into_bytes(),
@@ -77,10 +112,11 @@ pub fn merge(
 
 /// The safety net: a clean result must parse and hold exactly the members the
 /// merge decided to keep.
-fn check(out: &str, expected: &mut Vec<String>) -> Result<(), Error> {
-    let merged = File::parse("the merge result", out.as_bytes()).map_err(|e| Error::Unsafe {
-        reason: e.to_string(),
-    })?;
+fn check(out: &str, expected: &mut Vec<String>, ours: &File<'_>) -> Result<(), Error> {
+    let merged =
+        File::parse_like("the merge result", out.as_bytes(), ours).map_err(|e| Error::Unsafe {
+            reason: e.to_string(),
+        })?;
     let mut found = merged.key_paths();
     found.sort_unstable();
     expected.sort_unstable();
@@ -505,6 +541,67 @@ mod tests {
     }
 
     #[test]
+    fn crlf_files_and_one_line_classes_merge() {
+        let base = "public class A {\r\n    void a() {}\r\n}\r\n";
+        let ours = "public class A {\r\n    void a() {}\r\n    void o() {}\r\n}\r\n";
+        let theirs = "public class A {\r\n    void a() {}\r\n    void t() {}\r\n}\r\n";
+        assert_eq!(
+            merged(base, ours, theirs),
+            (
+                "public class A {\r\n    void a() {}\r\n    void o() {}\r\n    void t() {}\r\n}\r\n"
+                    .to_string(),
+                0
+            )
+        );
+        let (text, conflicts) = merged(
+            "public class A {}\n",
+            "public class A {\n    void o() {}\n}\n",
+            "public class A {\n    void t() {}\n}\n",
+        );
+        assert_eq!(conflicts, 0);
+        assert_eq!(
+            text,
+            "public class A {\n    void o() {}\n    void t() {}\n}\n"
+        );
+    }
+
+    #[test]
+    fn renamed_top_level_types_are_left_to_the_line_merge() {
+        let err = merge(
+            b"public class A {}\n",
+            b"public class B {}\n",
+            b"public class A { }\n",
+            &MergeOptions::default(),
+        )
+        .expect_err("renamed");
+        assert!(matches!(err, Error::TopLevelMismatch { .. }), "{err}");
+    }
+
+    #[test]
+    fn one_line_enums_and_interfaces_merge_by_member() {
+        let (text, conflicts) = merged(
+            "public enum S { A, B, C }\n",
+            "public enum S { A, B, C, D }\n",
+            "public enum S { A, B, C, E }\n",
+        );
+        assert_eq!(
+            (text.as_str(), conflicts),
+            ("public enum S { A, B, C, D, E }\n", 0)
+        );
+        let base = "public interface Pricing {\n    Decimal price(Id productId);\n}\n";
+        let (text, conflicts) = merged(
+            base,
+            &base.replace("}\n", "    Decimal discount(Id productId);\n}\n"),
+            &base.replace("}\n", "    String currencyCode();\n}\n"),
+        );
+        assert_eq!(conflicts, 0);
+        assert_eq!(
+            text,
+            "public interface Pricing {\n    Decimal price(Id productId);\n    Decimal discount(Id productId);\n    String currencyCode();\n}\n"
+        );
+    }
+
+    #[test]
     fn existing_markers_and_bad_syntax_are_refused() {
         let marked = "class A {\n<<<<<<< ours\n=======\n>>>>>>> theirs\n}\n";
         assert!(matches!(
@@ -534,5 +631,101 @@ mod tests {
             ),
             Err(Error::NotUtf8 { side: "theirs", .. })
         ));
+    }
+
+    /// Renders a class whose methods carry a version per body line.
+    fn class(methods: &[(usize, Vec<u8>)]) -> String {
+        let mut out = String::from("public class Big {\n");
+        for (name, lines) in methods {
+            out.push_str(&format!(
+                "\n    /** Step {name}. */\n    public void m{name}() {{\n"
+            ));
+            for (i, v) in lines.iter().enumerate() {
+                out.push_str(&format!("        System.debug('{i} {v}');\n"));
+            }
+            out.push_str("    }\n");
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// Edits, deletes, moves and adds methods, as a developer would.
+    fn edit(
+        base: &[(usize, Vec<u8>)],
+        ops: &[(u8, usize, usize)],
+        fresh: usize,
+    ) -> Vec<(usize, Vec<u8>)> {
+        let mut out = base.to_vec();
+        for (n, &(op, a, b)) in ops.iter().enumerate() {
+            let len = out.len();
+            match op % 4 {
+                0 if len > 0 => {
+                    let lines = &mut out[a % len].1;
+                    let l = b % lines.len();
+                    lines[l] = lines[l].wrapping_add(1);
+                }
+                1 if len > 0 => {
+                    out.remove(a % len);
+                }
+                2 if len > 0 => {
+                    let m = out.remove(a % len);
+                    out.insert(b % len, m);
+                }
+                _ => out.insert(a % (len + 1), (fresh + n, vec![0, 0])),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn reducing_untouched_members_changes_nothing(
+            sizes in proptest::collection::vec(1usize..4, 4..30),
+            ours_ops in proptest::collection::vec((0u8..4, 0usize..64, 0usize..64), 0..5),
+            theirs_ops in proptest::collection::vec((0u8..4, 0usize..64, 0usize..64), 0..5),
+        ) {
+            let base: Vec<(usize, Vec<u8>)> =
+                sizes.iter().enumerate().map(|(i, &n)| (i, vec![0; n])).collect();
+            let (b, o, t) = (
+                class(&base),
+                class(&edit(&base, &ours_ops, 1000)),
+                class(&edit(&base, &theirs_ops, 2000)),
+            );
+            let options = MergeOptions { style: ConflictStyle::Diff3, ..MergeOptions::default() };
+            let full = merge_parsed(b.as_bytes(), o.as_bytes(), t.as_bytes(), &options)
+                .expect("full merge");
+            let reduced = merge(b.as_bytes(), o.as_bytes(), t.as_bytes(), &options)
+                .expect("merge");
+            proptest::prop_assert_eq!(
+                String::from_utf8(reduced.content).expect("utf-8"),
+                String::from_utf8(full.content).expect("utf-8")
+            );
+            proptest::prop_assert_eq!(reduced.conflicts, full.conflicts);
+        }
+    }
+
+    #[test]
+    fn large_merges_go_through_the_reduced_texts() {
+        let base: Vec<(usize, Vec<u8>)> = (0..40).map(|i| (i, vec![0; 3])).collect();
+        let (b, o, t) = (
+            class(&base),
+            class(&edit(&base, &[(0, 1, 1)], 1000)),
+            class(&edit(&base, &[(3, 30, 0)], 2000)),
+        );
+        let reduced = reduce::reduce(&b, &o, &t).expect("reducible");
+        assert!(reduced.base.len() * 4 < b.len());
+        let merged = merge(
+            b.as_bytes(),
+            o.as_bytes(),
+            t.as_bytes(),
+            &MergeOptions::default(),
+        )
+        .expect("merges");
+        assert_eq!(merged.conflicts, 0);
+        let text = String::from_utf8(merged.content).expect("utf-8");
+        assert!(text.contains("m2000()") && text.contains("System.debug('1 1')"));
+        assert!(!text.contains("__sfsync_keep_"));
     }
 }

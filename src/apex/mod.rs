@@ -18,6 +18,7 @@
 mod diff;
 mod merge;
 mod model;
+mod reduce;
 
 pub use diff::{diff, DiffOptions};
 pub use merge::merge;

@@ -116,20 +116,54 @@ pub(crate) struct File<'a> {
     /// What follows the top-level declaration's last line.
     pub suffix: Range<usize>,
     tokens: Vec<Token>,
+    /// Kept so that a similar text can be parsed incrementally from this one.
+    tree: Tree,
 }
 
 impl<'a> File<'a> {
     /// Parses `bytes` (named `side` in errors) into its structure.
     pub(crate) fn parse(side: &'static str, bytes: &'a [u8]) -> Result<File<'a>, Error> {
+        Self::parse_with(side, bytes, false, None)
+    }
+
+    /// Parses like [`File::parse`], reusing the syntax tree of `similar`
+    /// where the two texts share lines: tree-sitter then only re-parses what
+    /// changed, which is what makes merging large classes affordable.
+    pub(crate) fn parse_like(
+        side: &'static str,
+        bytes: &'a [u8],
+        similar: &File<'_>,
+    ) -> Result<File<'a>, Error> {
+        Self::parse_with(side, bytes, false, Some(similar))
+    }
+
+    /// Parses like [`File::parse`] and also keeps the leaf tokens the diff
+    /// compares (the merge never needs them).
+    pub(crate) fn parse_with_tokens(
+        side: &'static str,
+        bytes: &'a [u8],
+    ) -> Result<File<'a>, Error> {
+        Self::parse_with(side, bytes, true, None)
+    }
+
+    fn parse_with(
+        side: &'static str,
+        bytes: &'a [u8],
+        with_tokens: bool,
+        similar: Option<&File<'_>>,
+    ) -> Result<File<'a>, Error> {
         let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
             side,
             offset: e.valid_up_to(),
         })?;
-        let tree = parse_tree(side, text)?;
+        let old = similar.map(|f| edited_tree(f.text, &f.tree, text));
+        let tree = parse_tree(side, text, old.as_ref())?;
         let root = tree.root_node();
-        let mut cursor = root.walk();
         let mut decl_node = None;
-        for child in root.children(&mut cursor) {
+        let mut cursor = root.walk();
+        let children: Vec<Node<'_>> = root.children(&mut cursor).collect();
+        drop(cursor);
+        for child in children {
             if is_comment(child.kind()) {
                 continue;
             }
@@ -164,7 +198,12 @@ impl<'a> File<'a> {
             text,
             decl,
             suffix,
-            tokens: collect_tokens(&tree),
+            tokens: if with_tokens {
+                collect_tokens(&tree)
+            } else {
+                Vec::new()
+            },
+            tree,
         })
     }
 
@@ -201,12 +240,59 @@ pub(crate) fn member_paths(member: &Member, prefix: &str, out: &mut Vec<String>)
 }
 
 /// Parses `text` and rejects trees with error or missing nodes.
-pub(crate) fn parse_tree(side: &'static str, text: &str) -> Result<Tree, Error> {
+/// Returns `old_tree` edited to describe `new` (line-granular edits from a
+/// histogram line diff), ready for an incremental parse of `new`.
+fn edited_tree(old: &str, old_tree: &Tree, new: &str) -> Tree {
+    use imara_diff::{Algorithm, Diff, InternedInput};
+    let input = InternedInput::new(old, new);
+    let diff = Diff::compute(Algorithm::Histogram, &input);
+    let line_starts = |text: &str| -> Vec<usize> {
+        std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(std::iter::once(text.len()))
+            .collect()
+    };
+    let (old_starts, new_starts) = (line_starts(old), line_starts(new));
+    let offset = |starts: &[usize], line: u32| starts[(line as usize).min(starts.len() - 1)];
+    let mut tree = old_tree.clone();
+    let hunks: Vec<_> = diff.hunks().collect();
+    // Later edits first: each edit is then still expressed in the original
+    // coordinates, which is what tree-sitter expects of consecutive edits.
+    for hunk in hunks.iter().rev() {
+        let start = offset(&old_starts, hunk.before.start);
+        let old_end = offset(&old_starts, hunk.before.end);
+        let inserted = offset(&new_starts, hunk.after.end) - offset(&new_starts, hunk.after.start);
+        let row = hunk.before.start as usize;
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: start + inserted,
+            start_position: tree_sitter::Point { row, column: 0 },
+            old_end_position: tree_sitter::Point {
+                row: hunk.before.end as usize,
+                column: 0,
+            },
+            new_end_position: tree_sitter::Point {
+                row: row + (hunk.after.end - hunk.after.start) as usize,
+                column: 0,
+            },
+        });
+    }
+    tree
+}
+
+/// Parses `text` (incrementally when `old` describes an edited earlier
+/// version) and rejects trees with error or missing nodes.
+pub(crate) fn parse_tree(
+    side: &'static str,
+    text: &str,
+    old: Option<&Tree>,
+) -> Result<Tree, Error> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_sfapex::apex::LANGUAGE.into())
         .expect("the bundled Apex grammar matches the tree-sitter ABI");
-    let tree = parser.parse(text, None).ok_or_else(|| Error::Structure {
+    let tree = parser.parse(text, old).ok_or_else(|| Error::Structure {
         side,
         message: "the parser gave up".into(),
     })?;
@@ -309,9 +395,10 @@ impl Builder<'_> {
             let next_start = nodes.get(i + 1).map_or(limit, |n| n.start_byte());
             // Attach the comments directly above (no blank line between).
             let mut start = node.start_byte();
-            for comment in comments.iter().rev() {
-                if comment.end_byte() > start || comment.start_byte() < at {
-                    continue;
+            let above = comments.partition_point(|c| c.end_byte() <= start);
+            for comment in comments[..above].iter().rev() {
+                if comment.start_byte() < at {
+                    break;
                 }
                 let between = &self.text[comment.end_byte()..start];
                 if between.trim().is_empty() && between.matches('\n').count() <= 1 {
@@ -708,8 +795,18 @@ mod tests {
     fn parse_errors_carry_line_and_column() {
         let err = File::parse("theirs", b"public class A {\n    void f() { x = ; }\n}\n")
             .expect_err("broken");
+        use miette::Diagnostic;
+        assert_eq!(
+            err.code().map(|c| c.to_string()).as_deref(),
+            Some("sfsync::apex::parse")
+        );
+        let span = err
+            .labels()
+            .and_then(|mut labels| labels.next())
+            .expect("a labelled span");
+        assert_eq!(span.offset(), "public class A {\n    void f() { x ".len());
         match err {
-            Error::Parse { line, .. } => assert_eq!(line, 2),
+            Error::Parse { line, column, .. } => assert_eq!((line, column), (2, 18)),
             other => panic!("expected a parse error, got {other:?}"),
         }
     }
