@@ -13,16 +13,20 @@
 //! /// Relative path ('/' separators) -> file content.
 //! pub type Files = BTreeMap<String, Vec<u8>>;
 //!
+//! /// `registry` is `Registry::get()` (the embedded registry lives in a static).
 //! /// Converts source files (repo-relative paths, e.g. from Project::components or a git
 //! /// tree) into metadata format: the files of the zip (paths relative to the zip root,
 //! /// `classes/Foo.cls`, `objects/Account.object`) and the manifest describing them.
 //! /// package.xml is NOT in `files`; write `manifest.to_xml()` yourself.
 //! pub fn source_to_mdapi(registry: &'static Registry, source: &Files, api_version: &str)
 //!     -> Result<MdapiPackage, Error>;
-//! pub struct MdapiPackage { pub files: Files, pub manifest: Manifest }
+//! pub struct MdapiPackage { pub files: Files, pub manifest: Manifest,
+//!     pub skipped: Vec<String> /* Unknown source files: not deployable, not converted */ }
 //!
 //! /// Converts metadata-format files (a retrieve zip's entries, package.xml and
-//! /// destructiveChanges*.xml are skipped) into source files with repo-relative paths.
+//! /// destructiveChanges*.xml are skipped; a wrapping `unpackaged/` folder is stripped) into
+//! /// source files with repo-relative paths; files no type claims are kept as they are
+//! /// under the default directory.
 //! /// A component already present among `existing` (repo-relative source paths of the
 //! /// project) is written where it is; anything new goes to
 //! /// `<target_package_dir>/main/default/<directory>/...`.
