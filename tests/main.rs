@@ -3,3 +3,4 @@
 
 mod common;
 mod merge_driver;
+mod org_client;

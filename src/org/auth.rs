@@ -93,21 +93,25 @@ impl Credentials {
 
     /// Parses an SFDX auth URL: `force://<clientId>:<clientSecret>:<refreshToken>@<host>`.
     pub fn from_sfdx_auth_url(text: &str) -> Result<Credentials, Error> {
-        let invalid = |message: &str| Error::Credentials {
+        let invalid = |message: &str| {
+            Error::Credentials {
             alias: String::new(),
             message: format!("not an SFDX auth URL ({message}); expected force://<clientId>:<clientSecret>:<refreshToken>@<host>"),
+        }
         };
         let text = text.trim();
         let rest = text
             .strip_prefix("force://")
             .ok_or_else(|| invalid("it does not start with force://"))?;
-        let (secrets, host) = rest
-            .rsplit_once('@')
-            .ok_or_else(|| invalid("no @<host>"))?;
+        let (secrets, host) = rest.rsplit_once('@').ok_or_else(|| invalid("no @<host>"))?;
         let mut parts = secrets.splitn(3, ':');
         let client_id = parts.next().unwrap_or_default();
-        let client_secret = parts.next().ok_or_else(|| invalid("missing client secret field"))?;
-        let refresh_token = parts.next().ok_or_else(|| invalid("missing refresh token"))?;
+        let client_secret = parts
+            .next()
+            .ok_or_else(|| invalid("missing client secret field"))?;
+        let refresh_token = parts
+            .next()
+            .ok_or_else(|| invalid("missing refresh token"))?;
         let token_chars = |s: &str| {
             s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '='))
@@ -126,7 +130,11 @@ impl Credentials {
         {
             return Err(invalid("bad host"));
         }
-        let scheme = if is_loopback_host(host) { "http" } else { "https" };
+        let scheme = if is_loopback_host(host) {
+            "http"
+        } else {
+            "https"
+        };
         let login_url = format!("{scheme}://{host}");
         Ok(Credentials {
             instance_url: Some(login_url.clone()),
@@ -172,13 +180,30 @@ impl Credentials {
             message,
         };
         let output = std::process::Command::new("sf")
-            .args(["org", "auth", "show-sfdx-auth-url", "--target-org", alias, "--json"])
+            .args([
+                "org",
+                "auth",
+                "show-sfdx-auth-url",
+                "--target-org",
+                alias,
+                "--json",
+            ])
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| fail(format!("cannot run the Salesforce CLI `sf`: {e}; install it or use --auth-url-file")))?;
-        let value: serde_json::Value = serde_json::from_slice(&output.stdout)
-            .map_err(|e| fail(format!("`sf org auth show-sfdx-auth-url` did not print JSON: {e}")))?;
-        match value.pointer("/result/sfdxAuthUrl").and_then(|v| v.as_str()) {
+            .map_err(|e| {
+                fail(format!(
+                    "cannot run the Salesforce CLI `sf`: {e}; install it or use --auth-url-file"
+                ))
+            })?;
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+            fail(format!(
+                "`sf org auth show-sfdx-auth-url` did not print JSON: {e}"
+            ))
+        })?;
+        match value
+            .pointer("/result/sfdxAuthUrl")
+            .and_then(|v| v.as_str())
+        {
             Some(url) => Credentials::from_sfdx_auth_url(url).map_err(|e| fail(e.to_string())),
             None => {
                 let message = value
@@ -194,7 +219,10 @@ impl Credentials {
 /// Returns true for `127.0.0.1[:port]`, `localhost[:port]` and `[::1]`.
 pub fn is_loopback_host(host: &str) -> bool {
     let name = if host.starts_with('[') {
-        host.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or(host)
+        host.split(']')
+            .next()
+            .map(|h| h.trim_start_matches('['))
+            .unwrap_or(host)
     } else {
         host.split(':').next().unwrap_or(host)
     };
@@ -292,11 +320,13 @@ pub fn resolve(stored: Option<&Credentials>, org_url: &str) -> Option<Credential
             return Some(c);
         }
     }
-    std::env::var(ENV_ACCESS_TOKEN).ok().map(|token| Credentials {
-        instance_url: Some(org_url.trim_end_matches('/').to_string()),
-        access_token: Some(Secret::new(token.trim())),
-        ..Credentials::default()
-    })
+    std::env::var(ENV_ACCESS_TOKEN)
+        .ok()
+        .map(|token| Credentials {
+            instance_url: Some(org_url.trim_end_matches('/').to_string()),
+            access_token: Some(Secret::new(token.trim())),
+            ..Credentials::default()
+        })
 }
 
 #[cfg(test)]
@@ -305,22 +335,37 @@ mod tests {
 
     #[test]
     fn parses_sfdx_auth_urls() {
-        let c = Credentials::from_sfdx_auth_url("force://PlatformCLI::5Aep861abc.def@acme.my.salesforce.com").unwrap();
+        let c = Credentials::from_sfdx_auth_url(
+            "force://PlatformCLI::5Aep861abc.def@acme.my.salesforce.com",
+        )
+        .unwrap();
         assert_eq!(c.client_id.as_deref(), Some("PlatformCLI"));
         assert_eq!(c.client_secret, None);
         assert_eq!(c.refresh_token.as_ref().unwrap().expose(), "5Aep861abc.def");
-        assert_eq!(c.login_url.as_deref(), Some("https://acme.my.salesforce.com"));
+        assert_eq!(
+            c.login_url.as_deref(),
+            Some("https://acme.my.salesforce.com")
+        );
         let local = Credentials::from_sfdx_auth_url("force://id:sec:tok@127.0.0.1:8080").unwrap();
         assert_eq!(local.login_url.as_deref(), Some("http://127.0.0.1:8080"));
         assert_eq!(local.client_secret.as_ref().unwrap().expose(), "sec");
-        for bad in ["https://x", "force://a:b@host", "force://:b:c@host", "force://a:b:c@", "force://a:b:c d@host"] {
+        for bad in [
+            "https://x",
+            "force://a:b@host",
+            "force://:b:c@host",
+            "force://a:b:c@",
+            "force://a:b:c d@host",
+        ] {
             assert!(Credentials::from_sfdx_auth_url(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn debug_output_never_shows_secrets() {
-        let c = Credentials::from_sfdx_auth_url("force://PlatformCLI:topsecret:refresh123@acme.my.salesforce.com").unwrap();
+        let c = Credentials::from_sfdx_auth_url(
+            "force://PlatformCLI:topsecret:refresh123@acme.my.salesforce.com",
+        )
+        .unwrap();
         let c = Credentials {
             access_token: Some(Secret::new("00Dsession!xyz")),
             ..c
@@ -350,6 +395,14 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         let back = CredentialStore::load(&path).unwrap();
-        assert_eq!(back.get("dev").unwrap().access_token.as_ref().unwrap().expose(), "tok");
+        assert_eq!(
+            back.get("dev")
+                .unwrap()
+                .access_token
+                .as_ref()
+                .unwrap()
+                .expose(),
+            "tok"
+        );
     }
 }

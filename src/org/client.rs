@@ -329,7 +329,9 @@ impl Client {
                 })
                 .await?;
             let (status, text) = value;
-            if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            if status == reqwest::StatusCode::UNAUTHORIZED
+                || status == reqwest::StatusCode::FORBIDDEN
+            {
                 if attempt == 0 && self.credentials.can_refresh() {
                     self.refresh().await?;
                     continue;
@@ -346,10 +348,11 @@ impl Client {
                     body: snippet(&text),
                 });
             }
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Protocol {
-                operation: "userinfo".into(),
-                message: e.to_string(),
-            })?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| Error::Protocol {
+                    operation: "userinfo".into(),
+                    message: e.to_string(),
+                })?;
             let field = |name: &str| {
                 value
                     .get(name)
@@ -370,10 +373,14 @@ impl Client {
     }
 
     async fn session_token(&self) -> Result<Secret, Error> {
-        self.session.lock().await.clone().ok_or_else(|| Error::InvalidSession {
-            url: self.instance_url.clone(),
-            message: "no session".into(),
-        })
+        self.session
+            .lock()
+            .await
+            .clone()
+            .ok_or_else(|| Error::InvalidSession {
+                url: self.instance_url.clone(),
+                message: "no session".into(),
+            })
     }
 
     /// Retries `call` with exponential backoff while it fails transiently.
@@ -458,10 +465,13 @@ impl Client {
     }
 
     fn result_of(operation: &str, response: &Element) -> Result<Element, Error> {
-        response.child("result").cloned().ok_or_else(|| Error::Protocol {
-            operation: operation.to_string(),
-            message: format!("<{}> has no <result>", response.name),
-        })
+        response
+            .child("result")
+            .cloned()
+            .ok_or_else(|| Error::Protocol {
+                operation: operation.to_string(),
+                message: format!("<{}> has no <result>", response.name),
+            })
     }
 
     /// Calls describeMetadata.
@@ -494,8 +504,24 @@ impl Client {
         }
     }
 
-    /// Retrieves a package (singlePackage) and returns its files.
+    /// Retrieves a package (singlePackage) and returns its files. When the zip
+    /// was handed out but the answer lost ("Retrieve result has been deleted"),
+    /// the whole retrieve starts over: retrieving changes nothing in the org.
     pub async fn retrieve(&self, package: &Package) -> Result<Retrieved, Error> {
+        let mut attempt = 1;
+        loop {
+            match self.retrieve_once(package).await {
+                Err(Error::Fault { message, .. })
+                    if message.contains("has been deleted") && attempt < self.options.attempts =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn retrieve_once(&self, package: &Package) -> Result<Retrieved, Error> {
         let request = RetrieveRequest {
             api_version: self.api_version.clone(),
             single_package: true,
@@ -529,13 +555,8 @@ impl Client {
             tokio::time::sleep(delay).await;
             delay = (delay * 3 / 2).min(self.options.poll_max);
         }
-        // The zip is handed out once: ask for it once, without retrying.
-        let body = soap::write_operation(
-            "checkRetrieveStatus",
-            &[("asyncProcessId", &id), ("includeZip", "true")],
-        );
-        let response = self.call("checkRetrieveStatus", &body, false).await?;
-        let result = RetrieveResult::read(&Self::result_of("checkRetrieveStatus", &response)?);
+        // The zip is handed out once: ask for it only now that the job is done.
+        let result = self.check_retrieve(&id, true).await?;
         if result.status == "Failed" || !result.success {
             return Err(Error::RetrieveFailed {
                 message: result
@@ -557,7 +578,8 @@ impl Client {
             None => Vec::new(),
         };
         // An org that ignored singlePackage puts everything under unpackaged/.
-        let prefixed = !entries.is_empty() && entries.iter().all(|(n, _)| n.starts_with("unpackaged/"));
+        let prefixed =
+            !entries.is_empty() && entries.iter().all(|(n, _)| n.starts_with("unpackaged/"));
         let entries = entries
             .into_iter()
             .map(|(n, c)| {

@@ -113,7 +113,10 @@ pub enum Error {
 
     /// The org reported that a retrieve failed as a whole.
     #[error("the retrieve failed: {message}")]
-    #[diagnostic(code(sfsync::org::retrieve_failed), help("check the selection: the org refused it as a whole"))]
+    #[diagnostic(
+        code(sfsync::org::retrieve_failed),
+        help("check the selection: the org refused it as a whole")
+    )]
     RetrieveFailed { message: String },
 
     /// Input we were handed cannot be sent (bad selection, unreadable file).

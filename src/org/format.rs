@@ -77,27 +77,41 @@ pub fn package_of(members: BTreeMap<String, BTreeSet<String>>, api_version: &str
 /// Converts metadata-format files into source files. A component already
 /// present among `existing` (source paths) is written where it is; a new one
 /// goes under `<target_package_dir>/main/default/`.
-pub fn to_source(mdapi: &Files, target_package_dir: &str, existing: &[String]) -> Result<Files, Error> {
+pub fn to_source(
+    mdapi: &Files,
+    target_package_dir: &str,
+    existing: &[String],
+) -> Result<Files, Error> {
     let mut roots: BTreeMap<ComponentKey, String> = BTreeMap::new();
     for path in existing {
         if let Some((offset, key)) = locate(path) {
-            roots.entry(key).or_insert_with(|| path[..offset].to_string());
+            roots
+                .entry(key)
+                .or_insert_with(|| path[..offset].to_string());
         }
     }
     let default_root = if target_package_dir.is_empty() {
         format!("{DEFAULT_SUBDIR}/")
     } else {
-        format!("{}/{DEFAULT_SUBDIR}/", target_package_dir.trim_end_matches('/'))
+        format!(
+            "{}/{DEFAULT_SUBDIR}/",
+            target_package_dir.trim_end_matches('/')
+        )
     };
     let mut out = Files::new();
     for (path, content) in mdapi {
         if path == "package.xml" || path.starts_with("destructiveChanges") {
             continue;
         }
-        let (key, rel) = registry().mdapi_to_source_path(path).ok_or_else(|| Error::Input {
-            message: format!("{path}: cannot place this metadata-format file in source format"),
-        })?;
-        let root = roots.get(&key).cloned().unwrap_or_else(|| default_root.clone());
+        let (key, rel) = registry()
+            .mdapi_to_source_path(path)
+            .ok_or_else(|| Error::Input {
+                message: format!("{path}: cannot place this metadata-format file in source format"),
+            })?;
+        let root = roots
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| default_root.clone());
         out.insert(format!("{root}{rel}"), content.clone());
     }
     Ok(out)
@@ -125,9 +139,18 @@ mod tests {
     #[test]
     fn round_trips_simple_components_under_package_dirs() {
         let mut source = Files::new();
-        source.insert("force-app/main/default/classes/A.cls".into(), b"class".to_vec());
-        source.insert("force-app/main/default/classes/A.cls-meta.xml".into(), b"<m/>".to_vec());
-        source.insert("other/layouts/X-Y.layout-meta.xml".into(), b"<Layout/>".to_vec());
+        source.insert(
+            "force-app/main/default/classes/A.cls".into(),
+            b"class".to_vec(),
+        );
+        source.insert(
+            "force-app/main/default/classes/A.cls-meta.xml".into(),
+            b"<m/>".to_vec(),
+        );
+        source.insert(
+            "other/layouts/X-Y.layout-meta.xml".into(),
+            b"<Layout/>".to_vec(),
+        );
         let (mdapi, package) = to_mdapi(&source, "65.0").unwrap();
         assert!(mdapi.contains_key("layouts/X-Y.layout"));
         assert_eq!(package.types.len(), 2);
@@ -136,6 +159,9 @@ mod tests {
         assert_eq!(back, source);
         let fresh = to_source(&mdapi, "force-app", &[]).unwrap();
         assert!(fresh.contains_key("force-app/main/default/layouts/X-Y.layout-meta.xml"));
-        assert_eq!(mdapi_component("objects/Account.object"), Some(ComponentKey::new("CustomObject", "Account")));
+        assert_eq!(
+            mdapi_component("objects/Account.object"),
+            Some(ComponentKey::new("CustomObject", "Account"))
+        );
     }
 }

@@ -65,7 +65,9 @@ struct Table {
 }
 
 /// A component's identity: its type and full name (`Account.Industry`, `Folder/Report`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ComponentKey {
     #[serde(rename = "type")]
     pub type_: String,
@@ -223,7 +225,10 @@ impl Registry {
         let suffix = content.suffix.as_deref()?;
         let name = base.strip_suffix(&format!(".{suffix}"))?;
         let folders = segs[1..segs.len() - 1].join("/");
-        Some(ComponentKey::new(&content.name, format!("{folders}/{name}")))
+        Some(ComponentKey::new(
+            &content.name,
+            format!("{folders}/{name}"),
+        ))
     }
 
     /// Returns the metadata-format path of a source file, or `None` when the
@@ -303,22 +308,75 @@ mod tests {
     fn maps_source_files_to_components_and_mdapi_paths() {
         let r = registry();
         let cases = [
-            ("classes/Foo.cls", "ApexClass", "Foo", Some("classes/Foo.cls")),
-            ("classes/Foo.cls-meta.xml", "ApexClass", "Foo", Some("classes/Foo.cls-meta.xml")),
-            ("layouts/Account-Account Layout.layout-meta.xml", "Layout", "Account-Account Layout", Some("layouts/Account-Account Layout.layout")),
-            ("lwc/hello/hello.js", "LightningComponentBundle", "hello", Some("lwc/hello/hello.js")),
-            ("objects/Broker__c/fields/Email__c.field-meta.xml", "CustomObject", "Broker__c", None),
-            ("reports/Sales/Pipeline.report-meta.xml", "Report", "Sales/Pipeline", Some("reports/Sales/Pipeline.report")),
-            ("reports/Sales.reportFolder-meta.xml", "ReportFolder", "Sales", Some("reports/Sales-meta.xml")),
-            ("email/unfiled$public/Hi.email", "EmailTemplate", "unfiled$public/Hi", Some("email/unfiled$public/Hi.email")),
-            ("labels/CustomLabels.labels-meta.xml", "CustomLabels", "CustomLabels", Some("labels/CustomLabels.labels")),
+            (
+                "classes/Foo.cls",
+                "ApexClass",
+                "Foo",
+                Some("classes/Foo.cls"),
+            ),
+            (
+                "classes/Foo.cls-meta.xml",
+                "ApexClass",
+                "Foo",
+                Some("classes/Foo.cls-meta.xml"),
+            ),
+            (
+                "layouts/Account-Account Layout.layout-meta.xml",
+                "Layout",
+                "Account-Account Layout",
+                Some("layouts/Account-Account Layout.layout"),
+            ),
+            (
+                "lwc/hello/hello.js",
+                "LightningComponentBundle",
+                "hello",
+                Some("lwc/hello/hello.js"),
+            ),
+            (
+                "objects/Broker__c/fields/Email__c.field-meta.xml",
+                "CustomObject",
+                "Broker__c",
+                None,
+            ),
+            (
+                "reports/Sales/Pipeline.report-meta.xml",
+                "Report",
+                "Sales/Pipeline",
+                Some("reports/Sales/Pipeline.report"),
+            ),
+            (
+                "reports/Sales.reportFolder-meta.xml",
+                "ReportFolder",
+                "Sales",
+                Some("reports/Sales-meta.xml"),
+            ),
+            (
+                "email/unfiled$public/Hi.email",
+                "EmailTemplate",
+                "unfiled$public/Hi",
+                Some("email/unfiled$public/Hi.email"),
+            ),
+            (
+                "labels/CustomLabels.labels-meta.xml",
+                "CustomLabels",
+                "CustomLabels",
+                Some("labels/CustomLabels.labels"),
+            ),
         ];
         for (path, type_, name, mdapi) in cases {
-            assert_eq!(r.source_component(path), Some(ComponentKey::new(type_, name)), "{path}");
+            assert_eq!(
+                r.source_component(path),
+                Some(ComponentKey::new(type_, name)),
+                "{path}"
+            );
             assert_eq!(r.source_to_mdapi_path(path).as_deref(), mdapi, "{path}");
             if let Some(mdapi) = mdapi {
                 let (key, back) = r.mdapi_to_source_path(mdapi).unwrap();
-                assert_eq!((key.type_.as_str(), back.as_str()), (type_, path), "{mdapi}");
+                assert_eq!(
+                    (key.type_.as_str(), back.as_str()),
+                    (type_, path),
+                    "{mdapi}"
+                );
             }
         }
         assert_eq!(r.source_component("classes/Foo.txt"), None);

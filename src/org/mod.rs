@@ -68,7 +68,9 @@ impl OrgUrl {
             if auth::is_loopback_host(host) {
                 return Ok(OrgUrl::Emulator(trimmed));
             }
-            return Err(invalid("plain http is only allowed for an emulator on 127.0.0.1; real orgs use https"));
+            return Err(invalid(
+                "plain http is only allowed for an emulator on 127.0.0.1; real orgs use https",
+            ));
         }
         if let Some(host) = trimmed.strip_prefix("https://") {
             if host.is_empty() || host.contains('/') {
@@ -295,7 +297,10 @@ fn source_path_map(source: &Files, mdapi: &Files) -> BTreeMap<String, String> {
             continue;
         };
         let rel = &path[offset..];
-        let candidates = [rel.to_string(), rel.trim_end_matches("-meta.xml").to_string()];
+        let candidates = [
+            rel.to_string(),
+            rel.trim_end_matches("-meta.xml").to_string(),
+        ];
         for candidate in candidates {
             if mdapi.contains_key(&candidate) {
                 out.entry(candidate).or_insert_with(|| path.clone());
@@ -383,8 +388,10 @@ impl Org for MetadataOrg {
         for (i, batch) in batches.into_iter().enumerate() {
             let (mdapi, package) = format::to_mdapi(&batch, &version)?;
             outcome.source_paths.extend(source_path_map(&batch, &mdapi));
-            let mut entries: Vec<zip::Entry> =
-                vec![("package.xml".to_string(), package.to_manifest().into_bytes())];
+            let mut entries: Vec<zip::Entry> = vec![(
+                "package.xml".to_string(),
+                package.to_manifest().into_bytes(),
+            )];
             if i == last && !deletions.is_empty() {
                 let mut members: BTreeMap<String, std::collections::BTreeSet<String>> =
                     BTreeMap::new();

@@ -483,7 +483,9 @@ pub struct RetrieveRequest {
 impl RetrieveRequest {
     /// Reads the operation element `<retrieve>`; accepts `retrieveRequest` and `request`.
     pub fn read(op: &Element) -> Option<RetrieveRequest> {
-        let r = op.child("retrieveRequest").or_else(|| op.child("request"))?;
+        let r = op
+            .child("retrieveRequest")
+            .or_else(|| op.child("request"))?;
         Some(RetrieveRequest {
             api_version: r.string("apiVersion"),
             package_names: r.strings("packageNames"),
@@ -748,7 +750,9 @@ impl DeployOptions {
             rollback_on_error: e.bool_or("rollbackOnError", false),
             run_tests: e.strings("runTests"),
             single_package: e.bool_or("singlePackage", false),
-            test_level: e.text_of("testLevel").and_then(|t| TestLevel::parse(t.trim())),
+            test_level: e
+                .text_of("testLevel")
+                .and_then(|t| TestLevel::parse(t.trim())),
         }
     }
 

@@ -70,9 +70,10 @@ fn check_name(name: &str) -> Result<(), Error> {
 /// Reads every file of an archive into memory, refusing the whole archive on
 /// the first unsafe entry. Directory entries are skipped.
 pub fn read(bytes: &[u8], limits: Limits) -> Result<Vec<Entry>, Error> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| Error::Zip {
-        message: format!("cannot open the archive: {e}"),
-    })?;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| Error::Zip {
+            message: format!("cannot open the archive: {e}"),
+        })?;
     if archive.len() > limits.max_entries {
         return Err(unsafe_entry(
             "(archive)",
@@ -175,7 +176,8 @@ pub fn write(entries: &[Entry]) -> Result<Vec<u8>, Error> {
         message: format!("cannot build the archive: {e}"),
     };
     for (name, content) in entries {
-        out.start_file(name.as_str(), options).map_err(|e| fail(&e))?;
+        out.start_file(name.as_str(), options)
+            .map_err(|e| fail(&e))?;
         out.write_all(content).map_err(|e| fail(&e))?;
     }
     let cursor = out.finish().map_err(|e| fail(&e))?;
@@ -200,12 +202,21 @@ mod tests {
             ("package.xml".to_string(), b"<Package/>".to_vec()),
             ("classes/A.cls".to_string(), b"public class A {}".to_vec()),
         ];
-        assert_eq!(read(&write(&entries).unwrap(), Limits::default()).unwrap(), entries);
+        assert_eq!(
+            read(&write(&entries).unwrap(), Limits::default()).unwrap(),
+            entries
+        );
     }
 
     #[test]
     fn refuses_traversal_and_absolute_paths_whole() {
-        for bad in ["../evil.cls", "classes/../../evil", "/etc/passwd", "C:/x", "a\\..\\b"] {
+        for bad in [
+            "../evil.cls",
+            "classes/../../evil",
+            "/etc/passwd",
+            "C:/x",
+            "a\\..\\b",
+        ] {
             let err = read(&zip_with(&["classes/A.cls", bad]), Limits::default()).unwrap_err();
             assert!(matches!(err, Error::UnsafeZip { .. }), "{bad}: {err}");
         }
@@ -214,8 +225,12 @@ mod tests {
     #[test]
     fn refuses_symlinks() {
         let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        out.add_symlink("classes/link", "/etc/passwd", zip::write::SimpleFileOptions::default())
-            .unwrap();
+        out.add_symlink(
+            "classes/link",
+            "/etc/passwd",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
         let bytes = out.finish().unwrap().into_inner();
         let err = read(&bytes, Limits::default()).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
@@ -229,7 +244,10 @@ mod tests {
             max_entry: 1000,
             ..Limits::default()
         };
-        assert!(matches!(read(&bytes, small_entry), Err(Error::UnsafeZip { .. })));
+        assert!(matches!(
+            read(&bytes, small_entry),
+            Err(Error::UnsafeZip { .. })
+        ));
         let two = vec![
             ("a".to_string(), vec![0u8; 600]),
             ("b".to_string(), vec![0u8; 600]),

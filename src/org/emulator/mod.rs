@@ -166,7 +166,10 @@ pub async fn start(options: Options) -> Result<Running, Error> {
         })?
         .port();
     let url = format!("http://127.0.0.1:{port}");
-    let access_token = options.access_token.clone().unwrap_or_else(new_access_token);
+    let access_token = options
+        .access_token
+        .clone()
+        .unwrap_or_else(new_access_token);
     let refresh_token = format!("5Aep861{}", random_token(60));
     let mut sessions = HashMap::new();
     sessions.insert(access_token.clone(), Instant::now());
@@ -256,7 +259,10 @@ impl Shared {
             // JWT-format access tokens are refused by SOAP.
             return false;
         }
-        let sessions = self.sessions.lock().expect("session lock is never poisoned");
+        let sessions = self
+            .sessions
+            .lock()
+            .expect("session lock is never poisoned");
         match (sessions.get(token), self.options.session_ttl) {
             (Some(issued), Some(ttl)) => issued.elapsed() <= ttl,
             (Some(_), None) => true,
@@ -400,7 +406,10 @@ async fn soap_call(
     match answer {
         Ok(Ok(body)) => xml(StatusCode::OK, soap::response_envelope(&body)),
         Ok(Err(f)) => fault(f),
-        Err(e) => fault(Fault::new("UNKNOWN_EXCEPTION", format!("the emulator failed: {e}"))),
+        Err(e) => fault(Fault::new(
+            "UNKNOWN_EXCEPTION",
+            format!("the emulator failed: {e}"),
+        )),
     }
 }
 

@@ -162,7 +162,10 @@ impl Org {
         if queries.len() > 3 {
             return Err(Fault::new(
                 "INVALID_OPERATION",
-                format!("listMetadata accepts at most 3 queries, got {}", queries.len()),
+                format!(
+                    "listMetadata accepts at most 3 queries, got {}",
+                    queries.len()
+                ),
             ));
         }
         let components = self.store.scan()?;
@@ -200,9 +203,7 @@ impl Org {
             .filter(|(k, _)| {
                 !in_folder
                     || folder.is_some_and(|f| {
-                        k.full_name
-                            .rsplit_once('/')
-                            .is_some_and(|(kf, _)| kf == f)
+                        k.full_name.rsplit_once('/').is_some_and(|(kf, _)| kf == f)
                     })
             })
             .map(|(k, f)| (k.clone(), f.clone()))
@@ -309,7 +310,10 @@ impl Org {
         for (key, files) in &selected {
             let mut source = format::Files::new();
             for file in files {
-                source.insert(file.clone(), self.store.read(file).map_err(|e| e.to_string())?);
+                source.insert(
+                    file.clone(),
+                    self.store.read(file).map_err(|e| e.to_string())?,
+                );
             }
             let mapped = match format::to_mdapi(&source, &version) {
                 Ok((mapped, _)) => mapped,
@@ -376,7 +380,10 @@ impl Org {
             success: true,
             ..RetrieveResult::default()
         };
-        Ok((result, base64::engine::general_purpose::STANDARD.encode(zip)))
+        Ok((
+            result,
+            base64::engine::general_purpose::STANDARD.encode(zip),
+        ))
     }
 
     /// Answers checkRetrieveStatus: in progress for a few polls, then the
@@ -396,7 +403,12 @@ impl Org {
             return Ok(RetrieveResult {
                 done: false,
                 id: id.to_string(),
-                status: if job.polls == 1 { "Pending" } else { "InProgress" }.into(),
+                status: if job.polls == 1 {
+                    "Pending"
+                } else {
+                    "InProgress"
+                }
+                .into(),
                 ..RetrieveResult::default()
             });
         }
@@ -646,8 +658,10 @@ impl Org {
                 }
                 None => {
                     let mut failure = message(name, rel, "");
-                    failure.problem =
-                        Some("The emulator cannot place this file: unknown metadata type or layout".into());
+                    failure.problem = Some(
+                        "The emulator cannot place this file: unknown metadata type or layout"
+                            .into(),
+                    );
                     failure.problem_type = Some("Error".into());
                     failures.push(failure);
                 }
@@ -715,8 +729,11 @@ impl Org {
                     if existing.contains_key(&key) {
                         deletions.push((*manifest_name, key));
                     } else {
-                        let mut warning =
-                            message(&format!("{root}{manifest_name}"), manifest_name, &types.name);
+                        let mut warning = message(
+                            &format!("{root}{manifest_name}"),
+                            manifest_name,
+                            &types.name,
+                        );
                         warning.problem = Some(format!("No {} named: {member} found", types.name));
                         warning.problem_type = Some("Warning".into());
                         failures.push(warning);
@@ -726,17 +743,22 @@ impl Org {
         }
         let blocking = failures
             .iter()
-            .filter(|f| {
-                f.problem_type.as_deref() != Some("Warning") || !options.ignore_warnings
-            })
+            .filter(|f| f.problem_type.as_deref() != Some("Warning") || !options.ignore_warnings)
             .count();
         let apply = !options.check_only && (blocking == 0 || !options.rollback_on_error);
-        for (manifest_name, key) in deletions.iter().filter(|(m, _)| *m != "destructiveChangesPost.xml") {
+        for (manifest_name, key) in deletions
+            .iter()
+            .filter(|(m, _)| *m != "destructiveChangesPost.xml")
+        {
             if apply {
                 let files = existing.get(key).cloned().unwrap_or_default();
                 self.store.delete_component(key, &files)?;
             }
-            let mut success = message(&format!("{root}{manifest_name}"), &key.full_name, &key.type_);
+            let mut success = message(
+                &format!("{root}{manifest_name}"),
+                &key.full_name,
+                &key.type_,
+            );
             success.deleted = true;
             success.success = true;
             successes.push(success);
@@ -757,12 +779,19 @@ impl Org {
             success.success = true;
             successes.push(success);
         }
-        for (manifest_name, key) in deletions.iter().filter(|(m, _)| *m == "destructiveChangesPost.xml") {
+        for (manifest_name, key) in deletions
+            .iter()
+            .filter(|(m, _)| *m == "destructiveChangesPost.xml")
+        {
             if apply {
                 let files = existing.get(key).cloned().unwrap_or_default();
                 self.store.delete_component(key, &files)?;
             }
-            let mut success = message(&format!("{root}{manifest_name}"), &key.full_name, &key.type_);
+            let mut success = message(
+                &format!("{root}{manifest_name}"),
+                &key.full_name,
+                &key.type_,
+            );
             success.deleted = true;
             success.success = true;
             successes.push(success);

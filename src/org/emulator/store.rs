@@ -103,7 +103,10 @@ impl Store {
         let path = dir.join(STATE_DIR).join(STATE_FILE);
         let state = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Emulator {
-                message: format!("{} is not valid: {e}; delete it to start over", path.display()),
+                message: format!(
+                    "{} is not valid: {e}; delete it to start over",
+                    path.display()
+                ),
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => StateFile::default(),
             Err(e) => return Err(Error::io(path, e)),
@@ -122,7 +125,8 @@ impl Store {
         let dir = self.dir.join(STATE_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let path = dir.join(STATE_FILE);
-        let text = serde_json::to_vec_pretty(&self.state).expect("the state model always serialises");
+        let text =
+            serde_json::to_vec_pretty(&self.state).expect("the state model always serialises");
         std::fs::write(&path, text).map_err(|e| Error::io(path, e))
     }
 
@@ -166,7 +170,10 @@ impl Store {
                     let suffix = format!(".{}-meta.xml", child.suffix);
                     if let Some(name) = segs[3].strip_suffix(&suffix) {
                         out.push(Component {
-                            key: ComponentKey::new(&child.name, format!("{}.{name}", key.full_name)),
+                            key: ComponentKey::new(
+                                &child.name,
+                                format!("{}.{name}", key.full_name),
+                            ),
                             files: vec![rel.clone()],
                         });
                     }
@@ -358,7 +365,10 @@ impl Store {
 
     /// Returns the record id of a component, if it has one.
     pub fn id_of(&self, key: &ComponentKey) -> Option<String> {
-        self.state.components.get(&key.to_string()).map(|r| r.id.clone())
+        self.state
+            .components
+            .get(&key.to_string())
+            .map(|r| r.id.clone())
     }
 
     /// Deletes a component's files and its record.
@@ -430,11 +440,18 @@ mod tests {
         let files = components[&key].clone();
         let first = store.properties(&key, &files, "classes/A.cls".into());
         assert_eq!(first.last_modified_by_name, DIRECT_EDIT_USER);
-        assert!(first.id.starts_with("01p") && first.id.len() == 18, "{}", first.id);
+        assert!(
+            first.id.starts_with("01p") && first.id.len() == 18,
+            "{}",
+            first.id
+        );
 
         let new = vec![
             ("classes/A.cls".to_string(), b"public class A { }".to_vec()),
-            ("classes/A.cls-meta.xml".to_string(), b"<ApexClass/>".to_vec()),
+            (
+                "classes/A.cls-meta.xml".to_string(),
+                b"<ApexClass/>".to_vec(),
+            ),
         ];
         assert!(store.write_component(&key, &files, &new).unwrap());
         let second = store.properties(&key, &files, "classes/A.cls".into());

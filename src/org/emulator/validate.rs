@@ -42,8 +42,14 @@ fn line_column(text: &[u8], offset: usize) -> (i64, i64) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line as i64, column as i64)
 }
 
@@ -75,9 +81,16 @@ fn check_apex(content: &[u8]) -> Option<Problem> {
     let node = first_error(tree.root_node())?;
     let start = node.start_position();
     let message = if node.is_missing() {
-        format!("Missing '{}' at '{}'", node.kind(), token_at(content, node.start_byte()))
+        format!(
+            "Missing '{}' at '{}'",
+            node.kind(),
+            token_at(content, node.start_byte())
+        )
     } else {
-        format!("Unexpected token '{}'.", token_at(content, node.start_byte()))
+        format!(
+            "Unexpected token '{}'.",
+            token_at(content, node.start_byte())
+        )
     };
     let line_text = content
         .split(|&b| b == b'\n')
@@ -125,7 +138,10 @@ fn token_at(content: &[u8], offset: usize) -> String {
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
     if word.is_empty() {
-        rest.chars().next().map(String::from).unwrap_or_else(|| "<EOF>".to_string())
+        rest.chars()
+            .next()
+            .map(String::from)
+            .unwrap_or_else(|| "<EOF>".to_string())
     } else {
         word
     }
