@@ -504,8 +504,24 @@ impl Client {
         }
     }
 
-    /// Retrieves a package (singlePackage) and returns its files.
+    /// Retrieves a package (singlePackage) and returns its files. When the zip
+    /// was handed out but the answer lost ("Retrieve result has been deleted"),
+    /// the whole retrieve starts over: retrieving changes nothing in the org.
     pub async fn retrieve(&self, package: &Package) -> Result<Retrieved, Error> {
+        let mut attempt = 1;
+        loop {
+            match self.retrieve_once(package).await {
+                Err(Error::Fault { message, .. })
+                    if message.contains("has been deleted") && attempt < self.options.attempts =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn retrieve_once(&self, package: &Package) -> Result<Retrieved, Error> {
         let request = RetrieveRequest {
             api_version: self.api_version.clone(),
             single_package: true,
@@ -539,13 +555,8 @@ impl Client {
             tokio::time::sleep(delay).await;
             delay = (delay * 3 / 2).min(self.options.poll_max);
         }
-        // The zip is handed out once: ask for it once, without retrying.
-        let body = soap::write_operation(
-            "checkRetrieveStatus",
-            &[("asyncProcessId", &id), ("includeZip", "true")],
-        );
-        let response = self.call("checkRetrieveStatus", &body, false).await?;
-        let result = RetrieveResult::read(&Self::result_of("checkRetrieveStatus", &response)?);
+        // The zip is handed out once: ask for it only now that the job is done.
+        let result = self.check_retrieve(&id, true).await?;
         if result.status == "Failed" || !result.success {
             return Err(Error::RetrieveFailed {
                 message: result
