@@ -15,6 +15,7 @@ pub mod install;
 pub mod merge;
 pub mod metadata;
 pub mod org;
+pub mod promote;
 pub mod selection;
 pub mod semantic;
 pub mod snapshot;

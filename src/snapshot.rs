@@ -109,29 +109,7 @@ pub fn record(
         let previous = tip
             .map(|oid| repo.find_commit(oid).and_then(|c| c.tree()))
             .transpose()?;
-        let start = previous.as_ref().or(seed);
-        // The org's files replace everything under the package directories.
-        let mut changes: FileChanges = BTreeMap::new();
-        if let Some(start) = start {
-            start.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-                if entry.kind() == Some(git2::ObjectType::Blob) {
-                    let path = format!("{dir}{}", entry.name().unwrap_or_default());
-                    if in_package(&path) && !files.contains_key(&path) {
-                        changes.insert(path, None);
-                    }
-                }
-                git2::TreeWalkResult::Ok
-            })?;
-        }
-        for (path, content) in files {
-            changes.insert(path.clone(), Some(content.clone()));
-        }
-        let base_for_tree = match (&previous, seed) {
-            (Some(previous), _) => Some(previous.clone()),
-            (None, Some(seed)) => Some(seed.clone()),
-            (None, None) => None,
-        };
-        let tree = commit::apply_to_tree(repo, base_for_tree.as_ref(), &changes)?;
+        let tree = build_tree(repo, previous.as_ref().or(seed), package_dirs, files)?;
         if previous.as_ref().is_some_and(|p| p.id() == tree) {
             return Ok(Outcome {
                 commit: None,
@@ -196,6 +174,37 @@ pub fn record(
         found: "a moving branch".into(),
     }
     .into())
+}
+
+/// Returns the tree of `start` with everything under `package_dirs` replaced
+/// by `files` (the org's source files, repository-relative).
+pub fn build_tree(
+    repo: &Repository,
+    start: Option<&git2::Tree<'_>>,
+    package_dirs: &[String],
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<Oid, Error> {
+    let in_package = |path: &str| {
+        package_dirs
+            .iter()
+            .any(|d| path.starts_with(&format!("{}/", d.trim_end_matches('/'))))
+    };
+    let mut changes: FileChanges = BTreeMap::new();
+    if let Some(start) = start {
+        start.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) {
+                let path = format!("{dir}{}", entry.name().unwrap_or_default());
+                if in_package(&path) && !files.contains_key(&path) {
+                    changes.insert(path, None);
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+    }
+    for (path, content) in files {
+        changes.insert(path.clone(), Some(content.clone()));
+    }
+    Ok(commit::apply_to_tree(repo, start, &changes)?)
 }
 
 /// Words a snapshot commit's subject: `3 components changed: ApexClass:Foo, ...`.

@@ -69,6 +69,11 @@ impl CommandError {
         )
     }
 
+    /// An error the command already reported on its own: only the exit code remains.
+    pub fn reported(kind: ExitKind) -> Self {
+        CommandError::new(kind, miette::miette!(""))
+    }
+
     /// "Found something": the command ran fine but its answer is exit 1, with
     /// nothing more to print (the output already said it).
     pub fn found() -> Self {

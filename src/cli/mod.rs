@@ -6,6 +6,7 @@
 
 mod components;
 mod diff;
+mod drift;
 mod error;
 mod hook;
 mod init;
@@ -15,6 +16,7 @@ mod orgs;
 mod output;
 mod revision;
 mod snapshot;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -63,6 +65,9 @@ pub enum Command {
     /// Show semantic differences between revisions, the working tree, orgs or two files
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::DiffArgs),
+    /// Show what changed in orgs since their last snapshot
+    #[command(after_help = drift::AFTER_HELP)]
+    Drift(drift::DriftArgs),
     /// Run a git hook's check (installed by init)
     #[command(after_help = hook::AFTER_HELP)]
     Hook(hook::HookArgs),
@@ -74,6 +79,9 @@ pub enum Command {
     /// Retrieve orgs and commit their state on their org branches
     #[command(after_help = snapshot::AFTER_HELP)]
     Snapshot(snapshot::SnapshotArgs),
+    /// Show the Branch State Diagram: which orgs hold the branch's changes
+    #[command(after_help = status::AFTER_HELP)]
+    Status(status::StatusArgs),
     /// Merge one file semantically (called by git as a merge driver)
     #[command(name = "merge-driver", after_help = merge_driver::AFTER_HELP)]
     MergeDriver(merge_driver::MergeDriverArgs),
@@ -97,10 +105,12 @@ pub fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Diff(args) => diff::run(&ui, args),
+        Command::Drift(args) => drift::run(&ui, args),
         Command::Hook(args) => hook::run(&ui, args),
         Command::Init(args) => init::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),
         Command::Snapshot(args) => snapshot::run(&ui, args),
+        Command::Status(args) => status::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
         Command::Components(args) => components::run(&ui, args),
     };

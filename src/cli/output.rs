@@ -1,6 +1,6 @@
 //! Printing: colour, quiet mode, JSON, and how errors are rendered.
 
-use super::{use_color, CommandError, ExitKind, GlobalArgs};
+use super::{use_color, CommandError, GlobalArgs};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -70,7 +70,8 @@ impl Ui {
 
     /// Renders a failed command's error and returns its exit code.
     pub fn report_error(&self, err: CommandError) -> ExitCode {
-        if err.kind != ExitKind::Found || !err.report.to_string().is_empty() {
+        // An empty report means the command already told the user what happened.
+        if !err.report.to_string().is_empty() {
             let _ = writeln!(std::io::stderr().lock(), "{:?}", err.report);
         }
         ExitCode::from(err.kind.code())

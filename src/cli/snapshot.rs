@@ -37,16 +37,40 @@ struct Report {
     error: Option<String>,
 }
 
-pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
-    let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
-    let root = sfsync::git::workdir(&repo).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+/// The orgs' current state, retrieved for what the project tracks.
+pub struct Retrieval<'r> {
+    pub repo: &'r git2::Repository,
+    pub config: Config,
+    pub package_dirs: Vec<String>,
+    /// The tree the first snapshot of an org starts from (sfdx-project.json & co.).
+    pub seed: git2::Tree<'r>,
+    /// Per alias: the retrieved source, the org id and the API version, or why not.
+    pub results: Vec<(
+        String,
+        Result<(RetrievedSource, Option<String>, String), CommandError>,
+    )>,
+}
+
+/// Retrieves `aliases` (all orgs when `all`) concurrently.
+pub fn retrieve_orgs<'r>(
+    repo: &'r git2::Repository,
+    aliases: &[String],
+    all: bool,
+) -> Result<Retrieval<'r>, CommandError> {
+    let root = sfsync::git::workdir(repo).map_err(|e| CommandError::new(ExitKind::Input, e))?;
     let config = Config::load(&root).map_err(|e| CommandError::new(ExitKind::Input, e))?;
     let project = Project::discover(&root).map_err(|e| CommandError::new(ExitKind::Input, e))?;
-    let aliases: Vec<String> = if args.all {
+    let aliases: Vec<String> = if all {
         config.orgs.keys().cloned().collect()
     } else {
-        args.aliases.clone()
+        aliases.to_vec()
     };
+    if aliases.is_empty() {
+        return Err(CommandError::input(
+            "no orgs to work on",
+            "name orgs by alias, or add some with `git sfsync org add`",
+        ));
+    }
     for alias in &aliases {
         config
             .org(alias)
@@ -63,14 +87,14 @@ pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
         .unwrap_or(sfsync::org::client::DEFAULT_API_VERSION)
         .to_string();
 
-    // What the project tracks: the base branch's package directories (HEAD before the first commit of it).
+    // What the project tracks: the base branch's package directories (HEAD when there is no base branch yet).
     let seed_rev = if repo.revparse_single(&config.base_branch).is_ok() {
         config.base_branch.clone()
     } else {
         "HEAD".to_string()
     };
-    let seed = super::revision::tree(&repo, &seed_rev)?;
-    let tracked: Vec<String> = sfsync::git::tree::RevTree::resolve(&repo, &seed_rev)
+    let seed = super::revision::tree(repo, &seed_rev)?;
+    let tracked: Vec<String> = sfsync::git::tree::RevTree::resolve(repo, &seed_rev)
         .and_then(|t| t.files())
         .map_err(|e| CommandError::new(ExitKind::Input, e))?
         .into_iter()
@@ -78,18 +102,14 @@ pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
         .collect();
     let manifest = snapshot::tracked_manifest(&tracked, &api_version);
 
-    // Retrieve every org concurrently; record sequentially (one repository).
     let runtime = orgs::runtime()?;
-    let retrieved: Vec<(
-        String,
-        Result<(RetrievedSource, Option<String>, String), CommandError>,
-    )> = runtime.block_on(async {
+    let results = runtime.block_on(async {
         let tasks = aliases.iter().map(|alias| {
-            let (repo_ref, config, root, manifest, default_dir, tracked) =
-                (&repo, &config, &root, &manifest, &default_dir, &tracked);
+            let (config, root, manifest, default_dir, tracked) =
+                (&config, &root, &manifest, &default_dir, &tracked);
             async move {
                 let result = async {
-                    let org = orgs::connect(repo_ref, config, root, alias).await?;
+                    let org = orgs::connect(repo, config, root, alias).await?;
                     let org_id = org
                         .client()
                         .identity()
@@ -109,14 +129,54 @@ pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
         });
         futures_util::future::join_all(tasks).await
     });
+    Ok(Retrieval {
+        repo,
+        config,
+        package_dirs,
+        seed,
+        results,
+    })
+}
 
+/// Records one retrieved org as a snapshot.
+pub fn record(
+    retrieval: &Retrieval<'_>,
+    alias: &str,
+    source: &RetrievedSource,
+    org_id: Option<String>,
+    api_version: String,
+) -> Result<snapshot::Outcome, CommandError> {
+    let repo = retrieval.repo;
     let committer = repo
         .signature()
         .or_else(|_| git2::Signature::now("git-sfsync", "git-sfsync@localhost"))?;
+    let branch = retrieval.config.orgs[alias].branch_name(alias);
+    let facts = Facts {
+        alias: alias.to_string(),
+        org_id,
+        api_version,
+        retrieved_at: jiff::Timestamp::now().to_string(),
+    };
+    snapshot::record(
+        repo,
+        &branch,
+        &retrieval.package_dirs,
+        &source.files,
+        &source.properties,
+        &facts,
+        Some(&retrieval.seed),
+        &committer,
+    )
+    .map_err(|e| CommandError::new(ExitKind::Internal, e))
+}
+
+pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
+    let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let retrieval = retrieve_orgs(&repo, &args.aliases, args.all)?;
     let mut reports = Vec::new();
     let mut failed = None;
-    for (alias, result) in retrieved {
-        let branch = config.orgs[&alias].branch_name(&alias);
+    for (alias, result) in &retrieval.results {
+        let branch = retrieval.config.orgs[alias].branch_name(alias);
         match result {
             Err(err) => {
                 reports.push(Report {
@@ -134,23 +194,7 @@ pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
                 failed = Some(err.kind);
             }
             Ok((source, org_id, version)) => {
-                let facts = Facts {
-                    alias: alias.clone(),
-                    org_id,
-                    api_version: version,
-                    retrieved_at: jiff::Timestamp::now().to_string(),
-                };
-                let outcome = snapshot::record(
-                    &repo,
-                    &branch,
-                    &package_dirs,
-                    &source.files,
-                    &source.properties,
-                    &facts,
-                    Some(&seed),
-                    &committer,
-                )
-                .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
+                let outcome = record(&retrieval, alias, source, org_id.clone(), version.clone())?;
                 if !ui.json {
                     match outcome.commit {
                         Some(oid) => ui.line(format!(
@@ -163,7 +207,7 @@ pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
                     }
                 }
                 reports.push(Report {
-                    org: alias,
+                    org: alias.clone(),
                     branch,
                     commit: outcome.commit.map(|o| o.to_string()),
                     summary: outcome.summary,
@@ -181,7 +225,7 @@ pub fn run(ui: &Ui, args: SnapshotArgs) -> Result<(), CommandError> {
         ui.json(&reports)?;
     }
     match failed {
-        Some(kind) => Err(CommandError::new(kind, miette::miette!(""))),
+        Some(kind) => Err(CommandError::reported(kind)),
         None => Ok(()),
     }
 }

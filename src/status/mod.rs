@@ -5,6 +5,7 @@
 //! text, Graphviz dot, SVG or HTML. Computing the model from git lives in
 //! `compute`, which only reads the repository (and, for `--live`, asks the orgs).
 
+pub mod compute;
 pub mod render;
 
 use serde::Serialize;
