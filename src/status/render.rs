@@ -181,17 +181,86 @@ const STAGE_WIDTH: usize = 240;
 const STAGE_GAP: usize = 60;
 const MARGIN: usize = 20;
 
+/// One line of text inside a stage box: (text, font size, colour, bold).
+type Line = (String, usize, &'static str, bool);
+
+/// Returns the lines drawn inside a stage's box.
+fn stage_lines(stage: &Stage) -> Vec<Line> {
+    let (_, stroke, _) = palette(stage.state);
+    let mut lines: Vec<Line> = vec![
+        (stage.org.clone(), 18, "#202124", true),
+        (
+            format!("{} {}", symbol(stage.state), stage.state.label()),
+            14,
+            stroke,
+            true,
+        ),
+    ];
+    let count = counts(stage);
+    if !count.is_empty() {
+        lines.push((count, 12, "#3c4043", false));
+    }
+    for (label, list) in [("behind", &stage.behind), ("diverged", &stage.diverged)] {
+        for component in list.iter().take(4) {
+            lines.push((
+                format!("{label}: {}", truncate(component, 28)),
+                11,
+                "#3c4043",
+                false,
+            ));
+        }
+        if list.len() > 4 {
+            lines.push((
+                format!("  and {} more {label}", list.len() - 4),
+                11,
+                "#5f6368",
+                false,
+            ));
+        }
+    }
+    if stage.drifted == Some(true) {
+        lines.push(("drifted since snapshot".into(), 11, "#d93025", true));
+    }
+    if let Some(a) = &stage.last_activity {
+        let color = if a.outcome == "succeeded" {
+            "#3c4043"
+        } else {
+            "#d93025"
+        };
+        lines.push((format!("last {}: {}", a.kind, a.outcome), 11, color, true));
+        lines.push((truncate(&a.source, 34), 10, "#5f6368", false));
+        lines.push((truncate(&a.at, 34), 10, "#5f6368", false));
+        for error in a.errors.iter().take(2) {
+            lines.push((truncate(error, 34), 10, "#d93025", false));
+        }
+    }
+    if let Some(snapshot) = &stage.snapshot {
+        lines.push((
+            format!("{} @ {snapshot}", stage.org_branch),
+            10,
+            "#5f6368",
+            false,
+        ));
+    }
+    lines
+}
+
 /// Renders the diagram as a standalone SVG document.
 pub fn svg(diagram: &Diagram) -> String {
     let n = diagram.stages.len().max(1);
-    let width = MARGIN * 2 + n * STAGE_WIDTH + (n - 1) * STAGE_GAP;
-    let list_lines = diagram
-        .stages
+    let title = format!(
+        "{} from {}, {} components changed",
+        diagram.branch, diagram.base_branch, diagram.changed_components
+    );
+    let width = (MARGIN * 2 + n * STAGE_WIDTH + (n - 1) * STAGE_GAP)
+        .max(MARGIN * 2 + title.chars().count() * 9);
+    let all_lines: Vec<Vec<Line>> = diagram.stages.iter().map(stage_lines).collect();
+    let box_height = all_lines
         .iter()
-        .map(|s| s.behind.len().min(4) + s.diverged.len().min(4))
+        .map(|lines| 28 + lines.iter().map(|(_, size, _, _)| size + 8).sum::<usize>())
         .max()
-        .unwrap_or(0);
-    let height = 190 + list_lines * 16;
+        .unwrap_or(60);
+    let height = 44 + box_height + MARGIN;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -214,72 +283,25 @@ pub fn svg(diagram: &Diagram) -> String {
         diagram.changed_components
     );
     let _ = writeln!(out, "  <defs><marker id=\"arrow\" markerWidth=\"10\" markerHeight=\"10\" refX=\"8\" refY=\"3\" orient=\"auto\"><path d=\"M0,0 L8,3 L0,6 z\" fill=\"#5f6368\"/></marker></defs>");
-    for (i, stage) in diagram.stages.iter().enumerate() {
+    for (i, (stage, lines)) in diagram.stages.iter().zip(&all_lines).enumerate() {
         let x = MARGIN + i * (STAGE_WIDTH + STAGE_GAP);
         let (fill, stroke, _) = palette(stage.state);
-        let box_height = height - 60;
         let _ = writeln!(
             out,
-            "  <g class=\"stage\" data-org=\"{org}\" data-state=\"{state:?}\">\n    <rect x=\"{x}\" y=\"44\" width=\"{STAGE_WIDTH}\" height=\"{box_height}\" rx=\"10\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"2\"/>",
+            "  <g class=\"stage\" data-org=\"{org}\" data-state=\"{state}\">\n    <rect x=\"{x}\" y=\"44\" width=\"{STAGE_WIDTH}\" height=\"{box_height}\" rx=\"10\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"2\"/>",
             org = escape_xml(&stage.org),
-            state = stage.state
+            state = stage.state.label()
         );
         let mut y = 72;
-        let mut line = |text: &str, size: u32, color: &str, bold: bool| {
+        for (text, size, color, bold) in lines {
             let _ = writeln!(
                 out,
                 "    <text x=\"{}\" y=\"{y}\" font-size=\"{size}\" fill=\"{color}\"{}>{}</text>",
                 x + 14,
-                if bold { " font-weight=\"bold\"" } else { "" },
+                if *bold { " font-weight=\"bold\"" } else { "" },
                 escape_xml(text)
             );
-            y += size as usize + 8;
-        };
-        line(&stage.org, 18, "#202124", true);
-        line(
-            &format!("{} {}", symbol(stage.state), stage.state.label()),
-            14,
-            stroke,
-            true,
-        );
-        let count = counts(stage);
-        if !count.is_empty() {
-            line(&count, 12, "#3c4043", false);
-        }
-        for (label, list) in [("behind", &stage.behind), ("diverged", &stage.diverged)] {
-            for (k, component) in list.iter().take(4).enumerate() {
-                let more = if k == 3 && list.len() > 4 {
-                    format!(" (+{} more)", list.len() - 4)
-                } else {
-                    String::new()
-                };
-                line(
-                    &format!("{label}: {}{more}", truncate(component, 30)),
-                    11,
-                    "#3c4043",
-                    false,
-                );
-            }
-        }
-        if stage.drifted == Some(true) {
-            line("drifted since snapshot", 11, "#d93025", true);
-        }
-        if let Some(a) = &stage.last_activity {
-            let color = if a.outcome == "succeeded" {
-                "#3c4043"
-            } else {
-                "#d93025"
-            };
-            line(&format!("last {}: {}", a.kind, a.outcome), 11, color, false);
-            line(&truncate(&a.at, 34), 10, "#5f6368", false);
-        }
-        if let Some(snapshot) = &stage.snapshot {
-            line(
-                &format!("{} @ {snapshot}", stage.org_branch),
-                10,
-                "#5f6368",
-                false,
-            );
+            y += size + 8;
         }
         out.push_str("  </g>\n");
         if i + 1 < diagram.stages.len() {
