@@ -8,7 +8,9 @@
 //! type, recursively), and the member order follows the side that reordered,
 //! with the other side's additions placed after the member they follow there.
 //! Every byte of the result is copied from one of the inputs or produced by the
-//! line merge: nothing is reformatted.
+//! line merge, except a comma between enum constants that changed places and
+//! a newline that keeps a conflict marker on its own line: nothing is
+//! reformatted.
 
 use super::model::{member_paths, Container, File, Kind, Member};
 use super::reduce;
