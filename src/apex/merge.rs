@@ -604,6 +604,19 @@ mod tests {
     }
 
     #[test]
+    fn an_inner_class_both_sides_added_is_merged_member_by_member() {
+        let base = "public class A {\n}\n";
+        let ours = "public class A {\n    public class Row {\n        public Id id;\n        public String name;\n    }\n}\n";
+        let theirs = "public class A {\n    public class Row {\n        public Id id;\n        public Decimal amount;\n    }\n}\n";
+        let (text, conflicts) = merged(base, ours, theirs);
+        assert_eq!(conflicts, 0);
+        assert_eq!(
+            text,
+            "public class A {\n    public class Row {\n        public Id id;\n        public String name;\n        public Decimal amount;\n    }\n}\n"
+        );
+    }
+
+    #[test]
     fn existing_markers_and_bad_syntax_are_refused() {
         let marked = "class A {\n<<<<<<< ours\n=======\n>>>>>>> theirs\n}\n";
         assert!(matches!(
