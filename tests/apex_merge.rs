@@ -380,6 +380,38 @@ mod through_git {
     }
 
     #[test]
+    fn the_marker_size_git_passes_is_honoured() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        env.write(
+            &dir,
+            ".gitattributes",
+            "*.cls merge=sfsync conflict-marker-size=10\n",
+        );
+        env.commit_all(&dir, "longer markers");
+        branch(
+            &env,
+            &dir,
+            "ours",
+            &BASE.replace("Decimal sum = 0;", "Decimal sum = 0.0;"),
+        );
+        branch(
+            &env,
+            &dir,
+            "theirs",
+            &BASE.replace("Decimal sum = 0;", "Decimal sum = null;"),
+        );
+        env.git(&dir, &["merge", "-q", "ours"]).success();
+        let run = env.git(&dir, &["merge", "--no-edit", "theirs"]);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        let text = env.read(&dir, PATH);
+        assert!(
+            text.contains("\n<<<<<<<<<< ours:") && text.contains("\n>>>>>>>>>> theirs:"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_side_that_does_not_parse_is_merged_line_by_line_with_a_warning() {
         let env = TestEnv::new();
         let dir = repo(&env);

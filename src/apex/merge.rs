@@ -8,7 +8,9 @@
 //! type, recursively), and the member order follows the side that reordered,
 //! with the other side's additions placed after the member they follow there.
 //! Every byte of the result is copied from one of the inputs or produced by the
-//! line merge: nothing is reformatted.
+//! line merge, except a comma between enum constants that changed places and
+//! a newline that keeps a conflict marker on its own line: nothing is
+//! reformatted.
 
 use super::model::{member_paths, Container, File, Kind, Member};
 use super::reduce;
@@ -598,6 +600,19 @@ mod tests {
         assert_eq!(
             text,
             "public interface Pricing {\n    Decimal price(Id productId);\n    Decimal discount(Id productId);\n    String currencyCode();\n}\n"
+        );
+    }
+
+    #[test]
+    fn an_inner_class_both_sides_added_is_merged_member_by_member() {
+        let base = "public class A {\n}\n";
+        let ours = "public class A {\n    public class Row {\n        public Id id;\n        public String name;\n    }\n}\n";
+        let theirs = "public class A {\n    public class Row {\n        public Id id;\n        public Decimal amount;\n    }\n}\n";
+        let (text, conflicts) = merged(base, ours, theirs);
+        assert_eq!(conflicts, 0);
+        assert_eq!(
+            text,
+            "public class A {\n    public class Row {\n        public Id id;\n        public String name;\n        public Decimal amount;\n    }\n}\n"
         );
     }
 
