@@ -213,3 +213,41 @@ fn no_project_file_exits_2_with_the_fix() {
     let run = env.sfsync(&repo, &["components", "HEAD"]).expect_status(2);
     assert!(run.stderr.contains("sfdx-project.json"), "{}", run.stderr);
 }
+
+#[test]
+fn the_sample_project_resolves_every_file_to_a_known_component() {
+    let env = TestEnv::new();
+    let repo = env.init_repo("sample");
+    crate::common::copy_dir(&crate::common::fixtures_dir().join("sample-project"), &repo);
+    env.commit_all(&repo, "sample project");
+    let list = listed(&env, &repo, &["components", "HEAD", "--json"]);
+    let all = names(&list);
+    let unknown: Vec<&String> = all.iter().filter(|n| n.starts_with("Unknown:")).collect();
+    assert!(unknown.is_empty(), "unresolved files: {unknown:?}");
+    for expected in [
+        "ApexClass:InvoiceService",
+        "ApexTrigger:AccountTrigger",
+        "CustomField:Invoice__c.Amount__c",
+        "CustomObject:Invoice__c",
+        "RecordType:Invoice__c.Enterprise",
+        "ValidationRule:Invoice__c.Amount_Positive",
+        "LightningComponentBundle:invoiceList",
+        "StaticResource:invoice_logo",
+        "Profile:Admin",
+        "PermissionSet:Invoice_Manager",
+        "CustomLabels:CustomLabels",
+        "Flow:Invoice_Overdue_Reminder",
+        "SharingRules:Invoice__c",
+        "Workflow:Invoice__c",
+    ] {
+        assert!(
+            all.contains(&expected.to_string()),
+            "{expected} not in {all:#?}"
+        );
+    }
+    let working = listed(&env, &repo, &["components", "--json"]);
+    assert_eq!(
+        working, list,
+        "the working tree and HEAD agree right after a commit"
+    );
+}

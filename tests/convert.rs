@@ -375,3 +375,29 @@ fn destructive_changes_list_deleted_components() {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <types>\n        <members>Old</members>\n        <name>ApexClass</name>\n    </types>\n    <types>\n        <members>Account.Gone__c</members>\n        <name>CustomField</name>\n    </types>\n    <version>63.0</version>\n</Package>\n"
     );
 }
+
+#[test]
+fn the_sample_project_round_trips_through_metadata_format() {
+    let root = crate::common::fixtures_dir().join("sample-project");
+    let project_json = std::fs::read(root.join("sfdx-project.json")).expect("project file");
+    let forceignore = std::fs::read(root.join(".forceignore")).ok();
+    let project = sfsync::metadata::Project::load(&root, &project_json, forceignore.as_deref())
+        .expect("sample project loads");
+    let all = read_tree(&root, "");
+    let source: Files = all
+        .into_iter()
+        .filter(|(path, _)| project.is_source(path))
+        .collect();
+    assert!(source.len() > 40, "{} source files", source.len());
+    let version = project.source_api_version().expect("sourceApiVersion");
+    let package = source_to_mdapi(Registry::get(), &source, version).expect("to mdapi");
+    assert!(package.skipped.is_empty(), "{:?}", package.skipped);
+    let manifest = &package.manifest;
+    assert_eq!(manifest.version, "63.0");
+    assert!(manifest.types["SharingCriteriaRule"].contains("Invoice__c.Large_Invoices_Finance"));
+    assert!(manifest.types["CustomObject"].contains("Invoice__c"));
+    let existing: Vec<String> = source.keys().cloned().collect();
+    let back = mdapi_to_source(Registry::get(), &package.files, "force-app", &existing)
+        .expect("to source");
+    assert_same_files(&back, &source);
+}
