@@ -3,4 +3,5 @@
 
 mod common;
 mod merge_driver;
+mod org_cli;
 mod org_client;

@@ -4,8 +4,10 @@
 //! as in jj; this file holds the global flags, the `Command` enum and the one
 //! dispatch `match`.
 
+mod emulator;
 mod error;
 mod merge_driver;
+mod org;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -55,6 +57,12 @@ pub enum Command {
     /// Merge one file semantically (called by git as a merge driver)
     #[command(name = "merge-driver", after_help = merge_driver::AFTER_HELP)]
     MergeDriver(merge_driver::MergeDriverArgs),
+    /// Serve a local emulated org over the Metadata API until Ctrl-C
+    #[command(after_help = emulator::AFTER_HELP)]
+    Emulator(emulator::EmulatorArgs),
+    /// Add, list and remove orgs
+    #[command(after_help = org::AFTER_HELP)]
+    Org(org::OrgArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -72,6 +80,8 @@ pub fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
+        Command::Emulator(args) => emulator::run(&ui, args),
+        Command::Org(args) => org::run(&ui, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -253,6 +253,42 @@ impl MetadataOrg {
     }
 }
 
+/// Connects to the org `alias` of `sfsync.toml`: its URL (relative `local:`
+/// directories are relative to the project `root`) and the credentials stored
+/// in `<git_dir>/sfsync/credentials.toml` or given by the environment.
+pub async fn open(
+    alias: &str,
+    org: &crate::config::OrgConfig,
+    root: &Path,
+    git_dir: &Path,
+) -> Result<MetadataOrg, Error> {
+    let url = OrgUrl::parse(&org.url, root)?;
+    let credentials = match &url {
+        OrgUrl::Local(_) => None,
+        OrgUrl::Emulator(base) | OrgUrl::Remote(base) => {
+            let store = CredentialStore::load(&CredentialStore::path_in(git_dir))?;
+            let resolved = auth::resolve(store.get(alias), base);
+            Some(resolved.ok_or_else(|| Error::Credentials {
+                alias: alias.to_string(),
+                message: format!(
+                    "none stored and neither {} nor {} is set",
+                    auth::ENV_AUTH_URL,
+                    auth::ENV_ACCESS_TOKEN
+                ),
+            })?)
+        }
+    };
+    MetadataOrg::connect(&url, credentials, None)
+        .await
+        .map_err(|e| match e {
+            Error::Credentials { message, .. } => Error::Credentials {
+                alias: alias.to_string(),
+                message,
+            },
+            other => other,
+        })
+}
+
 /// Splits a manifest so that no retrieve names more than the API's file limit.
 fn split_package(package: &Package, limit: usize) -> Vec<Package> {
     let mut out = Vec::new();
