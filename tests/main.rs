@@ -2,6 +2,8 @@
 //! group of user scenarios driving the real `git` and the built `git-sfsync`.
 
 mod common;
+mod components;
+mod convert;
 mod merge_driver;
 mod org_cli;
 mod org_client;

@@ -5,6 +5,7 @@
 //! dispatch `match`.
 
 mod emulator;
+mod components;
 mod error;
 mod merge_driver;
 mod org;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Add, list and remove orgs
     #[command(after_help = org::AFTER_HELP)]
     Org(org::OrgArgs),
+    /// List the project's components and their files, in the working tree or at a revision
+    #[command(after_help = components::AFTER_HELP)]
+    Components(components::ComponentsArgs),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -82,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
         Command::Emulator(args) => emulator::run(&ui, args),
         Command::Org(args) => org::run(&ui, args),
+        Command::Components(args) => components::run(&ui, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
