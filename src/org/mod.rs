@@ -328,27 +328,21 @@ fn split_package(package: &Package, limit: usize) -> Vec<Package> {
 /// Returns the metadata-format name -> source path map for failures.
 fn source_path_map(source: &Files, mdapi: &Files) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for path in source.keys() {
-        let Some((offset, _)) = format::locate(path) else {
-            continue;
-        };
-        let rel = &path[offset..];
-        let candidates = [
-            rel.to_string(),
-            rel.trim_end_matches("-meta.xml").to_string(),
-        ];
-        for candidate in candidates {
-            if mdapi.contains_key(&candidate) {
-                out.entry(candidate).or_insert_with(|| path.clone());
-            }
-        }
-        if let Some(key) = format::component_of(path) {
-            // Recomposed files (objects/X.object) point at the component's first file.
-            for m in mdapi.keys() {
-                if format::mdapi_component(m).as_ref() == Some(&key) {
-                    out.entry(m.clone()).or_insert_with(|| path.clone());
-                }
-            }
+    for m in mdapi.keys() {
+        let direct = source
+            .keys()
+            .find(|p| p.ends_with(&format!("/{m}")))
+            .or_else(|| source.keys().find(|p| p.ends_with(&format!("/{m}-meta.xml"))));
+        let found = direct.or_else(|| {
+            let key = format::mdapi_component(m)?;
+            source.keys().find(|p| {
+                format::component_of(p).is_some_and(|c| {
+                    c == key || format::parent_of(&c).as_ref() == Some(&key)
+                })
+            })
+        });
+        if let Some(path) = found {
+            out.insert(m.clone(), path.clone());
         }
     }
     out
