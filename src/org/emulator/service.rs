@@ -277,7 +277,9 @@ impl Org {
         let mut selected: BTreeMap<ComponentKey, Vec<String>> = BTreeMap::new();
         let mut messages = Vec::new();
         for types in &package.types {
-            let known = registry().get(&types.name).is_some();
+            let known = crate::metadata::Registry::get()
+                .type_by_name(&types.name)
+                .is_some();
             for member in &types.members {
                 if member == "*" {
                     let in_folder = registry().get(&types.name).is_some_and(|t| t.in_folder);
@@ -326,7 +328,23 @@ impl Org {
         let mut entries = Vec::new();
         let mut file_properties = Vec::new();
         let mut returned: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (key, files) in &selected {
+        // Whole files first, children after: a child whose files are already
+        // in the zip (a field of a retrieved object, a label of the labels
+        // file) is reported but not converted twice.
+        let mut ordered: Vec<(&ComponentKey, &Vec<String>)> = selected.iter().collect();
+        ordered.sort_by_key(|(k, _)| registry().parent_of(&k.type_).is_some());
+        let mut included: BTreeSet<String> = BTreeSet::new();
+        for (key, files) in ordered {
+            if files.iter().all(|f| included.contains(f)) {
+                let name = format!("{prefix}{}", file_name_of(key));
+                file_properties.push(self.store.properties(key, files, name));
+                returned
+                    .entry(key.type_.clone())
+                    .or_default()
+                    .insert(key.full_name.clone());
+                continue;
+            }
+            included.extend(files.iter().cloned());
             let mut source = format::Files::new();
             for file in files {
                 source.insert(
@@ -745,7 +763,9 @@ impl Org {
                     continue;
                 }
                 let key = member_key(&types.name, member);
-                if !incoming.contains_key(&key) && !failed.contains(&key) {
+                let present = incoming.contains_key(&key)
+                    || format::parent_of(&key).is_some_and(|p| incoming.contains_key(&p));
+                if !present && !failed.contains(&key) {
                     let mut failure = message(&format!("{root}package.xml"), member, &types.name);
                     failure.problem = Some(format!(
                         "An object '{member}' of type {} was named in package.xml, but was not found in zipped directory",
