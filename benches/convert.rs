@@ -47,8 +47,14 @@ fn generate() -> (Files, usize) {
     }
     for b in 0..1000 {
         let name = format!("card{b:04}");
-        put(format!("{D}/lwc/{name}/{name}.js"), "export default class Card {}\n".into());
-        put(format!("{D}/lwc/{name}/{name}.html"), "<template></template>\n".into());
+        put(
+            format!("{D}/lwc/{name}/{name}.js"),
+            "export default class Card {}\n".into(),
+        );
+        put(
+            format!("{D}/lwc/{name}/{name}.html"),
+            "<template></template>\n".into(),
+        );
         put(
             format!("{D}/lwc/{name}/{name}.js-meta.xml"),
             format!("{DECL}<LightningComponentBundle {NS}>\n    <isExposed>false</isExposed>\n</LightningComponentBundle>\n"),

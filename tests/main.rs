@@ -7,3 +7,4 @@ mod convert;
 mod merge_driver;
 mod org_cli;
 mod org_client;
+mod org_jsforce;

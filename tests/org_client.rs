@@ -629,7 +629,11 @@ fn read_tree(dir: &Path, prefix: &str) -> Files {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(format!("{prefix}{rel}"), std::fs::read(&path).unwrap());
             }
         }
@@ -649,9 +653,16 @@ async fn sample_project_deploys_and_retrieves_byte_for_byte() {
         .deploy(&source, &[], &DeployOptions::default())
         .await
         .unwrap();
-    assert!(outcome.succeeded(), "{:#?}", outcome.results[0].component_failures);
+    assert!(
+        outcome.succeeded(),
+        "{:#?}",
+        outcome.results[0].component_failures
+    );
     // The org directory now holds the project, file for file.
-    assert_eq!(read_tree(&tmp.path().join("force-app"), "force-app/"), source);
+    assert_eq!(
+        read_tree(&tmp.path().join("force-app"), "force-app/"),
+        source
+    );
 
     // Retrieving the manifest of the project gives the same files back.
     let (_, package) = sfsync::org::format::to_mdapi(&source, "65.0").unwrap();
@@ -671,6 +682,7 @@ async fn sample_project_deploys_and_retrieves_byte_for_byte() {
         }])
         .await
         .unwrap();
-    assert!(fields.iter().any(|f| f.full_name == "Invoice__c.Amount__c"
-        && f.file_name == "objects/Invoice__c.object"));
+    assert!(fields.iter().any(
+        |f| f.full_name == "Invoice__c.Amount__c" && f.file_name == "objects/Invoice__c.object"
+    ));
 }

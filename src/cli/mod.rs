@@ -4,8 +4,8 @@
 //! as in jj; this file holds the global flags, the `Command` enum and the one
 //! dispatch `match`.
 
-mod emulator;
 mod components;
+mod emulator;
 mod error;
 mod merge_driver;
 mod org;

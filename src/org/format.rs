@@ -6,10 +6,10 @@
 //! org module converts the same way as `crate::convert`.
 
 use super::layout::{registry, ComponentKey};
-use crate::convert;
-use crate::metadata::{resolve_source_path, Component, MetadataType, Registry};
 use super::soap::{Package, PackageTypeMembers};
 use super::Error;
+use crate::convert;
+use crate::metadata::{resolve_source_path, Component, MetadataType, Registry};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Relative path (`/` separators) -> file content.
@@ -46,7 +46,8 @@ fn convert_error(error: crate::convert::Error) -> Error {
 /// Converts source files into metadata-format files and the manifest naming
 /// their components. Files of no known type are left out.
 pub fn to_mdapi(source: &Files, api_version: &str) -> Result<(Files, Package), Error> {
-    let package = convert::source_to_mdapi(Registry::get(), source, api_version).map_err(convert_error)?;
+    let package =
+        convert::source_to_mdapi(Registry::get(), source, api_version).map_err(convert_error)?;
     let manifest = Package {
         types: package
             .manifest
@@ -79,8 +80,13 @@ pub fn package_of(members: BTreeMap<String, BTreeSet<String>>, api_version: &str
 /// Converts metadata-format files into source files. A component already
 /// present among `existing` (source paths) is written where it is; a new one
 /// goes under `<target_package_dir>/main/default/`.
-pub fn to_source(mdapi: &Files, target_package_dir: &str, existing: &[String]) -> Result<Files, Error> {
-    convert::mdapi_to_source(Registry::get(), mdapi, target_package_dir, existing).map_err(convert_error)
+pub fn to_source(
+    mdapi: &Files,
+    target_package_dir: &str,
+    existing: &[String],
+) -> Result<Files, Error> {
+    convert::mdapi_to_source(Registry::get(), mdapi, target_package_dir, existing)
+        .map_err(convert_error)
 }
 
 /// Returns the component a metadata-format file (zip-relative) most likely

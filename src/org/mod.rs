@@ -332,13 +332,16 @@ fn source_path_map(source: &Files, mdapi: &Files) -> BTreeMap<String, String> {
         let direct = source
             .keys()
             .find(|p| p.ends_with(&format!("/{m}")))
-            .or_else(|| source.keys().find(|p| p.ends_with(&format!("/{m}-meta.xml"))));
+            .or_else(|| {
+                source
+                    .keys()
+                    .find(|p| p.ends_with(&format!("/{m}-meta.xml")))
+            });
         let found = direct.or_else(|| {
             let key = format::mdapi_component(m)?;
             source.keys().find(|p| {
-                format::component_of(p).is_some_and(|c| {
-                    c == key || format::parent_of(&c).as_ref() == Some(&key)
-                })
+                format::component_of(p)
+                    .is_some_and(|c| c == key || format::parent_of(&c).as_ref() == Some(&key))
             })
         });
         if let Some(path) = found {
