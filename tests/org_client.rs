@@ -614,3 +614,75 @@ async fn a_retrieved_zip_that_escapes_is_refused_whole() {
         assert!(err.to_string().contains("nothing was written"), "{err}");
     }
 }
+
+/// Reads every file under `dir` as `force-app/...` relative paths.
+fn read_tree(dir: &Path, prefix: &str) -> Files {
+    let mut out = Files::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(format!("{prefix}{rel}"), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn sample_project_deploys_and_retrieves_byte_for_byte() {
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample-project/force-app");
+    let source = read_tree(&project, "force-app/");
+    let tmp = tempfile::tempdir().unwrap();
+    let org = MetadataOrg::connect(&OrgUrl::Local(tmp.path().to_path_buf()), None, None)
+        .await
+        .unwrap();
+    let outcome = org
+        .deploy(&source, &[], &DeployOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        outcome.succeeded(),
+        "{:#?}",
+        outcome.results[0].component_failures
+    );
+    // The org directory now holds the project, file for file.
+    assert_eq!(
+        read_tree(&tmp.path().join("force-app"), "force-app/"),
+        source
+    );
+
+    // Retrieving the manifest of the project gives the same files back.
+    let (_, package) = sfsync::org::format::to_mdapi(&source, "65.0").unwrap();
+    let retrieved = org.retrieve(&package, "force-app", &[]).await.unwrap();
+    assert!(retrieved.messages.is_empty(), "{:?}", retrieved.messages);
+    let got: Vec<&String> = retrieved.files.keys().collect();
+    let want: Vec<&String> = source.keys().collect();
+    assert_eq!(got, want);
+    for (path, content) in &source {
+        assert_eq!(&retrieved.files[path], content, "{path}");
+    }
+    // Child components are listed on their own.
+    let fields = org
+        .list(&[ListMetadataQuery {
+            folder: None,
+            type_: "CustomField".into(),
+        }])
+        .await
+        .unwrap();
+    assert!(fields.iter().any(
+        |f| f.full_name == "Invoice__c.Amount__c" && f.file_name == "objects/Invoice__c.object"
+    ));
+}

@@ -7,11 +7,13 @@
 mod components;
 mod diff;
 mod drift;
+mod emulator;
 mod error;
 mod hook;
 mod init;
 mod log;
 mod merge_driver;
+mod org;
 mod orgs;
 mod output;
 mod revision;
@@ -85,6 +87,12 @@ pub enum Command {
     /// Merge one file semantically (called by git as a merge driver)
     #[command(name = "merge-driver", after_help = merge_driver::AFTER_HELP)]
     MergeDriver(merge_driver::MergeDriverArgs),
+    /// Serve a local emulated org over the Metadata API until Ctrl-C
+    #[command(after_help = emulator::AFTER_HELP)]
+    Emulator(emulator::EmulatorArgs),
+    /// Add, list and remove orgs
+    #[command(after_help = org::AFTER_HELP)]
+    Org(org::OrgArgs),
     /// List the project's components and their files, in the working tree or at a revision
     #[command(after_help = components::AFTER_HELP)]
     Components(components::ComponentsArgs),
@@ -112,6 +120,8 @@ pub fn main() -> ExitCode {
         Command::Snapshot(args) => snapshot::run(&ui, args),
         Command::Status(args) => status::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
+        Command::Emulator(args) => emulator::run(&ui, args),
+        Command::Org(args) => org::run(&ui, args),
         Command::Components(args) => components::run(&ui, args),
     };
     match result {

@@ -5,9 +5,11 @@
 //! The emulator and the client only call these functions, so that the whole
 //! org module converts the same way as `crate::convert`.
 
-use super::layout::{registry, Adapter, ComponentKey};
+use super::layout::{registry, ComponentKey};
 use super::soap::{Package, PackageTypeMembers};
 use super::Error;
+use crate::convert;
+use crate::metadata::{resolve_source_path, Component, MetadataType, Registry};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Relative path (`/` separators) -> file content.
@@ -16,48 +18,49 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 /// Where new components go inside a package directory (`<pkg>/main/default`).
 pub const DEFAULT_SUBDIR: &str = "main/default";
 
-/// Returns the component of a source path (any package directory prefix) and
-/// the length of that prefix in bytes.
-pub(crate) fn locate(path: &str) -> Option<(usize, ComponentKey)> {
-    let mut offset = 0;
-    let mut rest = path;
-    loop {
-        if let Some(key) = registry().source_component(rest) {
-            return Some((offset, key));
-        }
-        let (_, tail) = rest.split_once('/')?;
-        offset = path.len() - tail.len();
-        rest = tail;
+fn key_of(component: &Component) -> Option<ComponentKey> {
+    match component.kind {
+        MetadataType::Known(def) => Some(ComponentKey::new(&def.name, &component.full_name)),
+        MetadataType::Unknown => None,
     }
 }
 
-/// Returns the component a source-format file belongs to.
+/// Returns the component a source-format file belongs to (a decomposed
+/// child's file belongs to the child: `CustomField:Account.Industry`).
 pub fn component_of(path: &str) -> Option<ComponentKey> {
-    locate(path).map(|(_, key)| key)
+    key_of(&resolve_source_path(path).0)
+}
+
+/// Returns the parent of a child component (`CustomField:A.F` -> `CustomObject:A`).
+pub fn parent_of(key: &ComponentKey) -> Option<ComponentKey> {
+    let kind = MetadataType::from_name(&key.type_)?;
+    key_of(&Component::new(kind, key.full_name.clone()).parent()?)
+}
+
+fn convert_error(error: crate::convert::Error) -> Error {
+    Error::Input {
+        message: error.to_string(),
+    }
 }
 
 /// Converts source files into metadata-format files and the manifest naming
-/// their components.
+/// their components. Files of no known type are left out.
 pub fn to_mdapi(source: &Files, api_version: &str) -> Result<(Files, Package), Error> {
-    let mut files = Files::new();
-    let mut members: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (path, content) in source {
-        let Some((offset, key)) = locate(path) else {
-            return Err(Error::Input {
-                message: format!("{path}: not a metadata component file"),
-            });
-        };
-        let rel = &path[offset..];
-        let mdapi = registry().source_to_mdapi_path(rel).ok_or_else(|| Error::Input {
-            message: format!(
-                "{path}: {} components need the source/metadata converter, which is not wired in yet",
-                key.type_
-            ),
-        })?;
-        files.insert(mdapi, content.clone());
-        members.entry(key.type_).or_default().insert(key.full_name);
-    }
-    Ok((files, package_of(members, api_version)))
+    let package =
+        convert::source_to_mdapi(Registry::get(), source, api_version).map_err(convert_error)?;
+    let manifest = Package {
+        types: package
+            .manifest
+            .types
+            .into_iter()
+            .map(|(name, members)| PackageTypeMembers {
+                members: members.into_iter().collect(),
+                name,
+            })
+            .collect(),
+        version: package.manifest.version,
+    };
+    Ok((package.files, manifest))
 }
 
 /// Builds a manifest from type -> members.
@@ -82,54 +85,26 @@ pub fn to_source(
     target_package_dir: &str,
     existing: &[String],
 ) -> Result<Files, Error> {
-    let mut roots: BTreeMap<ComponentKey, String> = BTreeMap::new();
-    for path in existing {
-        if let Some((offset, key)) = locate(path) {
-            roots
-                .entry(key)
-                .or_insert_with(|| path[..offset].to_string());
-        }
-    }
-    let default_root = if target_package_dir.is_empty() {
-        format!("{DEFAULT_SUBDIR}/")
-    } else {
-        format!(
-            "{}/{DEFAULT_SUBDIR}/",
-            target_package_dir.trim_end_matches('/')
-        )
-    };
-    let mut out = Files::new();
-    for (path, content) in mdapi {
-        if path == "package.xml" || path.starts_with("destructiveChanges") {
-            continue;
-        }
-        let (key, rel) = registry()
-            .mdapi_to_source_path(path)
-            .ok_or_else(|| Error::Input {
-                message: format!("{path}: cannot place this metadata-format file in source format"),
-            })?;
-        let root = roots
-            .get(&key)
-            .cloned()
-            .unwrap_or_else(|| default_root.clone());
-        out.insert(format!("{root}{rel}"), content.clone());
-    }
-    Ok(out)
+    convert::mdapi_to_source(Registry::get(), mdapi, target_package_dir, existing)
+        .map_err(convert_error)
 }
 
-/// Returns the component a metadata-format file (zip-relative) belongs to.
+/// Returns the component a metadata-format file (zip-relative) most likely
+/// belongs to, to attribute a problem found before conversion.
 pub fn mdapi_component(path: &str) -> Option<ComponentKey> {
     if let Some((key, _)) = registry().mdapi_to_source_path(path) {
         return Some(key);
     }
-    // A recomposed decomposed file: `objects/Account.object`.
-    let (dir, file) = path.split_once('/')?;
+    let (dir, rest) = path.split_once('/')?;
+    let file = rest.rsplit('/').next()?;
+    let stem = file.strip_suffix("-meta.xml").unwrap_or(file);
+    let stem = stem.split('.').next().filter(|s| !s.is_empty())?;
     let t = registry()
         .types()
         .iter()
-        .find(|t| t.directory_name == dir && t.adapter == Adapter::Decomposed)?;
-    let name = file.strip_suffix(&format!(".{}", t.suffix.as_deref()?))?;
-    Some(ComponentKey::new(&t.name, name))
+        .find(|t| t.directory_name == dir && !t.in_folder && t.folder_content_type.is_none())
+        .or_else(|| registry().types().iter().find(|t| t.directory_name == dir))?;
+    Some(ComponentKey::new(&t.name, stem))
 }
 
 #[cfg(test)]

@@ -253,6 +253,42 @@ impl MetadataOrg {
     }
 }
 
+/// Connects to the org `alias` of `sfsync.toml`: its URL (relative `local:`
+/// directories are relative to the project `root`) and the credentials stored
+/// in `<git_dir>/sfsync/credentials.toml` or given by the environment.
+pub async fn open(
+    alias: &str,
+    org: &crate::config::OrgConfig,
+    root: &Path,
+    git_dir: &Path,
+) -> Result<MetadataOrg, Error> {
+    let url = OrgUrl::parse(&org.url, root)?;
+    let credentials = match &url {
+        OrgUrl::Local(_) => None,
+        OrgUrl::Emulator(base) | OrgUrl::Remote(base) => {
+            let store = CredentialStore::load(&CredentialStore::path_in(git_dir))?;
+            let resolved = auth::resolve(store.get(alias), base);
+            Some(resolved.ok_or_else(|| Error::Credentials {
+                alias: alias.to_string(),
+                message: format!(
+                    "none stored and neither {} nor {} is set",
+                    auth::ENV_AUTH_URL,
+                    auth::ENV_ACCESS_TOKEN
+                ),
+            })?)
+        }
+    };
+    MetadataOrg::connect(&url, credentials, None)
+        .await
+        .map_err(|e| match e {
+            Error::Credentials { message, .. } => Error::Credentials {
+                alias: alias.to_string(),
+                message,
+            },
+            other => other,
+        })
+}
+
 /// Splits a manifest so that no retrieve names more than the API's file limit.
 fn split_package(package: &Package, limit: usize) -> Vec<Package> {
     let mut out = Vec::new();
@@ -292,27 +328,24 @@ fn split_package(package: &Package, limit: usize) -> Vec<Package> {
 /// Returns the metadata-format name -> source path map for failures.
 fn source_path_map(source: &Files, mdapi: &Files) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for path in source.keys() {
-        let Some((offset, _)) = format::locate(path) else {
-            continue;
-        };
-        let rel = &path[offset..];
-        let candidates = [
-            rel.to_string(),
-            rel.trim_end_matches("-meta.xml").to_string(),
-        ];
-        for candidate in candidates {
-            if mdapi.contains_key(&candidate) {
-                out.entry(candidate).or_insert_with(|| path.clone());
-            }
-        }
-        if let Some(key) = format::component_of(path) {
-            // Recomposed files (objects/X.object) point at the component's first file.
-            for m in mdapi.keys() {
-                if format::mdapi_component(m).as_ref() == Some(&key) {
-                    out.entry(m.clone()).or_insert_with(|| path.clone());
-                }
-            }
+    for m in mdapi.keys() {
+        let direct = source
+            .keys()
+            .find(|p| p.ends_with(&format!("/{m}")))
+            .or_else(|| {
+                source
+                    .keys()
+                    .find(|p| p.ends_with(&format!("/{m}-meta.xml")))
+            });
+        let found = direct.or_else(|| {
+            let key = format::mdapi_component(m)?;
+            source.keys().find(|p| {
+                format::component_of(p)
+                    .is_some_and(|c| c == key || format::parent_of(&c).as_ref() == Some(&key))
+            })
+        });
+        if let Some(path) = found {
+            out.insert(m.clone(), path.clone());
         }
     }
     out

@@ -62,38 +62,38 @@ pub struct Org {
     pub polls_before_done: u32,
 }
 
-/// Returns the metadata-format paths of a component's source files.
-fn mdapi_paths(files: &[String]) -> Vec<String> {
-    files
-        .iter()
-        .filter_map(|f| {
-            let (offset, _) = format::locate(f)?;
-            registry().source_to_mdapi_path(&f[offset..])
-        })
-        .collect()
-}
-
-/// The file name a component is reported under in metadata format.
-fn primary_file_name(key: &ComponentKey, mapped: &[String]) -> String {
-    if let Some(info) = registry().get(&key.type_) {
-        if info.adapter == Adapter::Bundle {
-            return format!("{}/{}", info.directory_name, key.full_name);
-        }
-        if info.adapter == Adapter::Decomposed {
-            return format!(
-                "{}/{}.{}",
-                info.directory_name,
-                key.full_name,
-                info.suffix.as_deref().unwrap_or_default()
-            );
+/// Returns the component a package.xml member names: a member of an
+/// in-folder type without a `/` is the folder (`Report` member `Sales`).
+fn member_key(type_: &str, member: &str) -> ComponentKey {
+    if let Some(info) = registry().get(type_) {
+        if info.in_folder && !member.contains('/') {
+            if let Some(folder) = &info.folder_type {
+                return ComponentKey::new(folder, member);
+            }
         }
     }
-    mapped
-        .iter()
-        .find(|m| !m.ends_with("-meta.xml"))
-        .or(mapped.first())
-        .map(|m| m.strip_suffix("-meta.xml").unwrap_or(m).to_string())
-        .unwrap_or_default()
+    ComponentKey::new(type_, member)
+}
+
+/// The file name a component is reported under in metadata format
+/// (`classes/A.cls`, `lwc/hello`, `objects/A.object` for a field of A).
+fn file_name_of(key: &ComponentKey) -> String {
+    let r = registry();
+    let (key, info) = match (r.get(&key.type_), format::parent_of(key)) {
+        (_, Some(parent)) => match r.get(&parent.type_) {
+            Some(info) => (parent, info),
+            None => return key.full_name.clone(),
+        },
+        (Some(info), None) => (key.clone(), info),
+        (None, None) => return key.full_name.clone(),
+    };
+    match (info.adapter, info.suffix.as_deref()) {
+        (Adapter::Bundle, _) | (_, None) => format!("{}/{}", info.directory_name, key.full_name),
+        _ if info.folder_content_type.is_some() => {
+            format!("{}/{}", info.directory_name, key.full_name)
+        }
+        (_, Some(suffix)) => format!("{}/{}.{suffix}", info.directory_name, key.full_name),
+    }
 }
 
 impl Org {
@@ -172,7 +172,7 @@ impl Org {
         let mut out = Vec::new();
         for query in queries {
             for (key, files) in self.matching(&components, &query.type_, query.folder.as_deref()) {
-                let name = primary_file_name(&key, &mdapi_paths(&files));
+                let name = file_name_of(&key);
                 out.push(self.store.properties(&key, &files, name));
             }
         }
@@ -189,13 +189,22 @@ impl Org {
     ) -> Vec<(ComponentKey, Vec<String>)> {
         let in_folder = registry().get(type_).is_some_and(|t| t.in_folder);
         if let Some(parent) = registry().parent_of(type_) {
-            return components
+            // Decomposed children are in the directory as components; the
+            // others live inside their parent's file.
+            let mut out: Vec<(ComponentKey, Vec<String>)> = components
                 .iter()
-                .filter(|(k, _)| k.type_ == parent.name)
-                .flat_map(|(k, files)| self.store.children(k, files))
-                .filter(|c| c.key.type_ == type_)
-                .map(|c| (c.key, c.files))
+                .filter(|(k, _)| k.type_ == type_)
+                .map(|(k, f)| (k.clone(), f.clone()))
                 .collect();
+            out.extend(
+                components
+                    .iter()
+                    .filter(|(k, _)| k.type_ == parent.name)
+                    .flat_map(|(k, files)| self.store.children(k, files))
+                    .filter(|c| c.key.type_ == type_)
+                    .map(|c| (c.key, c.files)),
+            );
+            return out;
         }
         components
             .iter()
@@ -268,7 +277,9 @@ impl Org {
         let mut selected: BTreeMap<ComponentKey, Vec<String>> = BTreeMap::new();
         let mut messages = Vec::new();
         for types in &package.types {
-            let known = registry().get(&types.name).is_some();
+            let known = crate::metadata::Registry::get()
+                .type_by_name(&types.name)
+                .is_some();
             for member in &types.members {
                 if member == "*" {
                     let in_folder = registry().get(&types.name).is_some_and(|t| t.in_folder);
@@ -281,7 +292,7 @@ impl Org {
                     }
                     continue;
                 }
-                let key = ComponentKey::new(&types.name, member);
+                let key = member_key(&types.name, member);
                 let found = if let Some(files) = components.get(&key) {
                     Some(files.clone())
                 } else {
@@ -304,10 +315,36 @@ impl Org {
                 }
             }
         }
+        // A parent goes with its decomposed children (an object with its fields).
+        let child_files: Vec<(ComponentKey, Vec<String>)> = components
+            .iter()
+            .filter_map(|(k, f)| Some((format::parent_of(k)?, f.clone())))
+            .collect();
+        for (parent, files) in child_files {
+            if let Some(selected_files) = selected.get_mut(&parent) {
+                selected_files.extend(files);
+            }
+        }
         let mut entries = Vec::new();
         let mut file_properties = Vec::new();
         let mut returned: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (key, files) in &selected {
+        // Whole files first, children after: a child whose files are already
+        // in the zip (a field of a retrieved object, a label of the labels
+        // file) is reported but not converted twice.
+        let mut ordered: Vec<(&ComponentKey, &Vec<String>)> = selected.iter().collect();
+        ordered.sort_by_key(|(k, _)| registry().parent_of(&k.type_).is_some());
+        let mut included: BTreeSet<String> = BTreeSet::new();
+        for (key, files) in ordered {
+            if files.iter().all(|f| included.contains(f)) {
+                let name = format!("{prefix}{}", file_name_of(key));
+                file_properties.push(self.store.properties(key, files, name));
+                returned
+                    .entry(key.type_.clone())
+                    .or_default()
+                    .insert(key.full_name.clone());
+                continue;
+            }
+            included.extend(files.iter().cloned());
             let mut source = format::Files::new();
             for file in files {
                 source.insert(
@@ -328,8 +365,7 @@ impl Org {
                     continue;
                 }
             };
-            let paths: Vec<String> = mapped.keys().cloned().collect();
-            let name = format!("{prefix}{}", primary_file_name(key, &paths));
+            let name = format!("{prefix}{}", file_name_of(key));
             entries.extend(mapped.into_iter().map(|(p, c)| (format!("{prefix}{p}"), c)));
             file_properties.push(self.store.properties(key, files, name));
             returned
@@ -631,14 +667,8 @@ impl Org {
             }
         }
 
-        // Group the zip's files into components.
-        let named = |type_: &str, name: &str| {
-            package
-                .types
-                .iter()
-                .any(|t| t.name == type_ && t.members.iter().any(|m| m == "*" || m == name))
-        };
-        let mut incoming: BTreeMap<ComponentKey, Vec<(String, String, Vec<u8>)>> = BTreeMap::new();
+        // Group the zip's files by the component they most likely belong to.
+        let mut groups: BTreeMap<ComponentKey, Vec<(String, String, Vec<u8>)>> = BTreeMap::new();
         for (name, content) in &entries {
             let Some(rel) = name.strip_prefix(root.as_str()) else {
                 continue;
@@ -647,15 +677,11 @@ impl Org {
                 continue;
             }
             match format::mdapi_component(rel) {
-                Some(key) => {
-                    if named(&key.type_, &key.full_name) {
-                        incoming.entry(key).or_default().push((
-                            name.clone(),
-                            rel.to_string(),
-                            content.clone(),
-                        ));
-                    }
-                }
+                Some(key) => groups.entry(key).or_default().push((
+                    name.clone(),
+                    rel.to_string(),
+                    content.clone(),
+                )),
                 None => {
                     let mut failure = message(name, rel, "");
                     failure.problem = Some(
@@ -667,27 +693,14 @@ impl Org {
                 }
             }
         }
-        for types in &package.types {
-            for member in &types.members {
-                if member == "*" || options.allow_missing_files {
-                    continue;
-                }
-                let key = ComponentKey::new(&types.name, member);
-                if !incoming.contains_key(&key) {
-                    let mut failure = message(&format!("{root}package.xml"), member, &types.name);
-                    failure.problem = Some(format!(
-                        "An object '{member}' of type {} was named in package.xml, but was not found in zipped directory",
-                        types.name
-                    ));
-                    failure.problem_type = Some("Error".into());
-                    failures.push(failure);
-                }
-            }
-        }
         let existing = self.store.scan()?;
         let existing_paths: Vec<String> = existing.values().flatten().cloned().collect();
-        let mut good = Vec::new();
-        for (key, files) in &incoming {
+        // Validate and convert each group, then key the result by the
+        // components its source files belong to.
+        let mut incoming: BTreeMap<ComponentKey, (String, Vec<(String, Vec<u8>)>)> =
+            BTreeMap::new();
+        let mut failed: BTreeSet<ComponentKey> = BTreeSet::new();
+        for (key, files) in &groups {
             let primary = files
                 .iter()
                 .find(|(n, _, _)| !n.ends_with("-meta.xml"))
@@ -704,28 +717,75 @@ impl Org {
                 failure.problem = Some(problem.message);
                 failure.problem_type = Some("Error".into());
                 failures.push(failure);
-            } else {
-                let mdapi: format::Files = files
-                    .iter()
-                    .map(|(_, rel, c)| (rel.clone(), c.clone()))
-                    .collect();
-                match format::to_source(&mdapi, ORG_PACKAGE_DIR, &existing_paths) {
-                    Ok(source) => good.push((key.clone(), primary, source)),
-                    Err(e) => {
-                        let mut failure = message(&primary, &key.full_name, &key.type_);
-                        failure.problem = Some(e.to_string());
-                        failure.problem_type = Some("Error".into());
-                        failures.push(failure);
+                failed.insert(key.clone());
+                continue;
+            }
+            let mdapi: format::Files = files
+                .iter()
+                .map(|(_, rel, c)| (rel.clone(), c.clone()))
+                .collect();
+            match format::to_source(&mdapi, ORG_PACKAGE_DIR, &existing_paths) {
+                Ok(source) => {
+                    for (path, content) in source {
+                        let real = format::component_of(&path).unwrap_or_else(|| key.clone());
+                        incoming
+                            .entry(real)
+                            .or_insert_with(|| (primary.clone(), Vec::new()))
+                            .1
+                            .push((path, content));
                     }
+                }
+                Err(e) => {
+                    let mut failure = message(&primary, &key.full_name, &key.type_);
+                    failure.problem = Some(e.to_string());
+                    failure.problem_type = Some("Error".into());
+                    failures.push(failure);
+                    failed.insert(key.clone());
                 }
             }
         }
+        // Only what package.xml names is deployed.
+        let named = |key: &ComponentKey| -> bool {
+            let member_of = |k: &ComponentKey| {
+                package.types.iter().any(|t| {
+                    t.members.iter().any(|m| {
+                        (m == "*" || *m == k.full_name) && member_key(&t.name, m).type_ == k.type_
+                            || (m == "*" && t.name == k.type_)
+                    })
+                })
+            };
+            member_of(key) || format::parent_of(key).is_some_and(|p| member_of(&p))
+        };
+        incoming.retain(|k, _| named(k));
+        for types in &package.types {
+            for member in &types.members {
+                if member == "*" || options.allow_missing_files {
+                    continue;
+                }
+                let key = member_key(&types.name, member);
+                let present = incoming.contains_key(&key)
+                    || format::parent_of(&key).is_some_and(|p| incoming.contains_key(&p));
+                if !present && !failed.contains(&key) {
+                    let mut failure = message(&format!("{root}package.xml"), member, &types.name);
+                    failure.problem = Some(format!(
+                        "An object '{member}' of type {} was named in package.xml, but was not found in zipped directory",
+                        types.name
+                    ));
+                    failure.problem_type = Some("Error".into());
+                    failures.push(failure);
+                }
+            }
+        }
+        let good: Vec<(ComponentKey, String, Vec<(String, Vec<u8>)>)> = incoming
+            .into_iter()
+            .map(|(k, (primary, files))| (k, primary, files))
+            .collect();
         // Deletions that name nothing in the org are warnings.
         let mut deletions = Vec::new();
         for (manifest_name, manifest) in &manifests {
             for types in &manifest.types {
                 for member in &types.members {
-                    let key = ComponentKey::new(&types.name, member);
+                    let key = member_key(&types.name, member);
                     if existing.contains_key(&key) {
                         deletions.push((*manifest_name, key));
                     } else {
@@ -765,10 +825,8 @@ impl Org {
         }
         for (key, primary, source) in &good {
             let old = existing.get(key).cloned().unwrap_or_default();
-            let source: Vec<(String, Vec<u8>)> =
-                source.iter().map(|(p, c)| (p.clone(), c.clone())).collect();
             let changed = if apply {
-                self.store.write_component(key, &old, &source)?
+                self.store.write_component(key, &old, source)?
             } else {
                 true
             };
@@ -801,7 +859,7 @@ impl Org {
         package_entry.success = true;
         successes.push(package_entry);
 
-        result.number_components_total = (incoming.len() + deletions.len()) as i64;
+        result.number_components_total = (good.len() + failed.len() + deletions.len()) as i64;
         result.number_component_errors = blocking as i64;
         result.number_components_deployed = (good.len() + deletions.len()) as i64;
         if result.run_tests_enabled {

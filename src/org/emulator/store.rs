@@ -154,31 +154,8 @@ impl Store {
         };
         let mut out = Vec::new();
         match info.adapter {
-            Adapter::Decomposed => {
-                for rel in files {
-                    let Some((offset, _)) = crate::org::format::locate(rel) else {
-                        continue;
-                    };
-                    let segs: Vec<&str> = rel[offset..].split('/').collect();
-                    if segs.len() != 4 {
-                        continue;
-                    }
-                    let Some(child) = info.children.iter().find(|c| c.directory_name == segs[2])
-                    else {
-                        continue;
-                    };
-                    let suffix = format!(".{}-meta.xml", child.suffix);
-                    if let Some(name) = segs[3].strip_suffix(&suffix) {
-                        out.push(Component {
-                            key: ComponentKey::new(
-                                &child.name,
-                                format!("{}.{name}", key.full_name),
-                            ),
-                            files: vec![rel.clone()],
-                        });
-                    }
-                }
-            }
+            // Decomposed children are components of their own in the directory.
+            Adapter::Decomposed => {}
             _ if !info.children.is_empty() => {
                 for rel in files {
                     let Ok(bytes) = std::fs::read(self.dir.join(rel)) else {
