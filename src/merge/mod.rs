@@ -123,7 +123,10 @@ pub fn merge_file(
         };
     }
     let semantic_result: Option<Result<Merged, String>> = match engine {
-        Engine::Apex | Engine::Xml | Engine::Text => None,
+        Engine::Xml => {
+            Some(crate::xml::merge(base, ours, theirs, options).map_err(|e| e.to_string()))
+        }
+        Engine::Apex | Engine::Text => None,
     };
     match semantic_result {
         Some(Ok(merged)) => Outcome {
