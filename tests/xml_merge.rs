@@ -424,3 +424,239 @@ mod properties {
         }
     }
 }
+
+mod end_to_end {
+    //! Real `git merge`, `git rebase` and `git cherry-pick` with the driver
+    //! configured as `git sfsync init` configures it.
+
+    use std::path::{Path, PathBuf};
+
+    use crate::common::TestEnv;
+
+    const PROFILE: &str = "force-app/main/default/profiles/Admin.profile-meta.xml";
+    const LABELS: &str = "force-app/main/default/labels/CustomLabels.labels-meta.xml";
+
+    fn field_permission(field: &str, editable: bool) -> String {
+        format!(
+            "    <fieldPermissions>\n        <editable>{editable}</editable>\n        <field>{field}</field>\n        <readable>true</readable>\n    </fieldPermissions>\n"
+        )
+    }
+
+    fn profile(fields: &[(&str, bool)]) -> String {
+        let items: String = fields
+            .iter()
+            .map(|(f, e)| field_permission(f, *e))
+            .collect();
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Profile xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <custom>false</custom>\n{items}    <userLicense>Salesforce</userLicense>\n</Profile>\n"
+        )
+    }
+
+    fn labels(values: &[(&str, &str)]) -> String {
+        let items: String = values
+            .iter()
+            .map(|(name, value)| {
+                format!(
+                    "    <labels>\n        <fullName>{name}</fullName>\n        <language>en_US</language>\n        <protected>true</protected>\n        <shortDescription>{name}</shortDescription>\n        <value>{value}</value>\n    </labels>\n"
+                )
+            })
+            .collect();
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CustomLabels xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n{items}</CustomLabels>\n"
+        )
+    }
+
+    /// A repository with the driver registered the way `git sfsync init` does it.
+    fn repo(env: &TestEnv) -> PathBuf {
+        let dir = env.init_repo("project");
+        env.write(
+            &dir,
+            ".gitattributes",
+            "*.cls merge=sfsync\n*.trigger merge=sfsync\n*-meta.xml merge=sfsync\n",
+        );
+        env.git(
+            &dir,
+            &["config", "merge.sfsync.name", "git-sfsync semantic merge"],
+        )
+        .success();
+        env.git(
+            &dir,
+            &[
+                "config",
+                "merge.sfsync.driver",
+                "git-sfsync merge-driver %O %A %B %P %L",
+            ],
+        )
+        .success();
+        env.write(
+            &dir,
+            PROFILE,
+            profile(&[("Account.Industry", false), ("Account.Rating", false)]),
+        );
+        env.write(
+            &dir,
+            LABELS,
+            labels(&[
+                ("Invoice_Due", "Invoice due"),
+                ("Invoice_Paid", "Invoice paid"),
+            ]),
+        );
+        env.commit_all(&dir, "base");
+        dir
+    }
+
+    /// Commits both-sides additions at the same place: `main` adds Phone,
+    /// `feature` adds Fax. A line merge conflicts on this.
+    fn diverge(env: &TestEnv, dir: &Path) {
+        env.git(dir, &["checkout", "-q", "-b", "feature"]).success();
+        env.write(
+            dir,
+            PROFILE,
+            profile(&[
+                ("Account.Fax", true),
+                ("Account.Industry", false),
+                ("Account.Rating", false),
+            ]),
+        );
+        env.commit_all(dir, "feature: Fax");
+        env.git(dir, &["checkout", "-q", "main"]).success();
+        env.write(
+            dir,
+            PROFILE,
+            profile(&[
+                ("Account.Industry", false),
+                ("Account.Phone", true),
+                ("Account.Rating", false),
+            ]),
+        );
+        env.commit_all(dir, "main: Phone");
+    }
+
+    fn merged_profile() -> String {
+        profile(&[
+            ("Account.Fax", true),
+            ("Account.Industry", false),
+            ("Account.Phone", true),
+            ("Account.Rating", false),
+        ])
+    }
+
+    #[test]
+    fn git_merge_keeps_permissions_added_on_both_branches() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        diverge(&env, &dir);
+        env.git(&dir, &["merge", "-q", "--no-edit", "feature"])
+            .success();
+        assert_eq!(env.read(&dir, PROFILE), merged_profile());
+    }
+
+    #[test]
+    fn git_rebase_replays_onto_a_branch_that_added_a_neighbour() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        diverge(&env, &dir);
+        env.git(&dir, &["checkout", "-q", "feature"]).success();
+        env.git(&dir, &["rebase", "-q", "main"]).success();
+        assert_eq!(env.read(&dir, PROFILE), merged_profile());
+    }
+
+    #[test]
+    fn git_cherry_pick_applies_a_label_edit_next_to_a_new_label() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        env.git(&dir, &["checkout", "-q", "-b", "feature"])
+            .success();
+        env.write(
+            &dir,
+            LABELS,
+            labels(&[
+                ("Invoice_Due", "Payment due"),
+                ("Invoice_Paid", "Invoice paid"),
+            ]),
+        );
+        env.commit_all(&dir, "reword Invoice_Due");
+        env.git(&dir, &["checkout", "-q", "main"]).success();
+        env.write(
+            &dir,
+            LABELS,
+            labels(&[
+                ("Invoice_Draft", "Draft"),
+                ("Invoice_Due", "Invoice due"),
+                ("Invoice_Paid", "Invoice paid"),
+            ]),
+        );
+        env.commit_all(&dir, "add Invoice_Draft");
+        env.git(&dir, &["cherry-pick", "feature"]).success();
+        assert_eq!(
+            env.read(&dir, LABELS),
+            labels(&[
+                ("Invoice_Draft", "Draft"),
+                ("Invoice_Due", "Payment due"),
+                ("Invoice_Paid", "Invoice paid"),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_real_conflict_is_marked_around_the_leaf_with_diff3() {
+        let env = TestEnv::new();
+        let dir = repo(&env);
+        env.git(&dir, &["config", "merge.conflictStyle", "diff3"])
+            .success();
+        env.git(&dir, &["checkout", "-q", "-b", "feature"])
+            .success();
+        env.write(
+            &dir,
+            LABELS,
+            labels(&[
+                ("Invoice_Due", "Payment due"),
+                ("Invoice_Paid", "Invoice paid"),
+            ]),
+        );
+        env.commit_all(&dir, "feature wording");
+        env.git(&dir, &["checkout", "-q", "main"]).success();
+        env.write(
+            &dir,
+            LABELS,
+            labels(&[("Invoice_Due", "Due now"), ("Invoice_Paid", "Invoice paid")]),
+        );
+        env.commit_all(&dir, "main wording");
+        let run = env.git(&dir, &["merge", "--no-edit", "feature"]);
+        assert_eq!(run.status, 1, "{}{}", run.stdout, run.stderr);
+        let text = env.read(&dir, LABELS);
+        let unit = "labels[Invoice_Due].value";
+        let expected = format!(
+            "<<<<<<< ours:{LABELS} {unit}\n        <value>Due now</value>\n||||||| base:{LABELS} {unit}\n        <value>Invoice due</value>\n=======\n        <value>Payment due</value>\n>>>>>>> theirs:{LABELS} {unit}\n"
+        );
+        assert!(text.contains(&expected), "{text}");
+        assert_eq!(text.matches("<<<<<<<").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn malformed_xml_falls_back_to_the_line_merge_with_a_warning() {
+        let env = TestEnv::new();
+        let dir = env.root().to_path_buf();
+        let base = labels(&[
+            ("Invoice_Due", "Invoice due"),
+            ("Invoice_Paid", "Invoice paid"),
+        ]);
+        let ours = base.replace("Invoice due<", "Due now<");
+        let theirs = base.replace("</CustomLabels>", "</CustomLabel>");
+        for (name, text) in [("base", &base), ("ours", &ours), ("theirs", &theirs)] {
+            env.write(&dir, name, text);
+            env.write(&dir, &format!("git-{name}"), text);
+        }
+        let run = env.sfsync(&dir, &["merge-driver", "base", "ours", "theirs", LABELS]);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("merged line by line")
+                && run.stderr.contains("theirs is not well-formed XML"),
+            "{}",
+            run.stderr
+        );
+        env.git(&dir, &["merge-file", "git-ours", "git-base", "git-theirs"])
+            .success();
+        assert_eq!(env.read(&dir, "ours"), env.read(&dir, "git-ours"));
+    }
+}

@@ -57,7 +57,20 @@ impl<'t, 'a> Differ<'t, 'a> {
         if ot.raw(o) == nt.raw(n) {
             return;
         }
-        if ot.is_leaf(o) || nt.is_leaf(n) {
+        if ot.is_blank(o) && nt.is_blank(n) {
+            // `<x/>` and `<x></x>` are the same empty value.
+            if open_tag(ot.start_tag(o)) != open_tag(nt.start_tag(n)) {
+                let unit = self.unit_or_root();
+                self.changes.push(Change::worded(
+                    unit.clone(),
+                    ChangeKind::Modified,
+                    format!("{unit} attributes changed"),
+                ));
+            }
+            return;
+        }
+        let value = |tree: &Tree<'_>, n: &Node| tree.is_leaf(n) && !tree.is_blank(n);
+        if value(ot, o) || value(nt, n) {
             if ot.is_leaf(o) && nt.is_leaf(n) && !o.mixed && !n.mixed {
                 let (ov, nv) = (ot.value(o), nt.value(n));
                 if ov != nv {
@@ -74,7 +87,7 @@ impl<'t, 'a> Differ<'t, 'a> {
             }
             return;
         }
-        if squash(ot.start_tag(o)) != squash(nt.start_tag(n)) {
+        if open_tag(ot.start_tag(o)) != open_tag(nt.start_tag(n)) {
             let unit = self.unit_or_root();
             self.changes.push(Change::worded(
                 unit.clone(),
@@ -233,6 +246,15 @@ impl<'t, 'a> Differ<'t, 'a> {
         }
         self.optional(o, n);
         self.unit.truncate(unit_len);
+    }
+}
+
+/// Returns a start tag as `<name attributes>` whether or not it was self-closing.
+fn open_tag(tag: &str) -> String {
+    let tag = squash(tag);
+    match tag.strip_suffix("/>") {
+        Some(open) => format!("{}>", open.trim_end()),
+        None => tag,
     }
 }
 

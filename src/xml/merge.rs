@@ -187,7 +187,13 @@ impl<'t, 'a> Merger<'t, 'a> {
                 return;
             }
         }
-        let leaf = ot.is_leaf(o) || tt.is_leaf(t) || b.is_some_and(|b| bt.is_leaf(b));
+        // A blank element is an empty list that the other sides may fill; a
+        // self-closing one can only be opened up when it is the base.
+        let value = |tree: &Tree<'_>, n: &Node, is_base: bool| {
+            tree.is_leaf(n) && !(tree.is_blank(n) && (is_base || !tree.is_self_closing(n)))
+        };
+        let leaf =
+            value(ot, o, false) || value(tt, t, false) || b.is_some_and(|b| value(bt, b, true));
         let start = match b {
             Some(b) => choose3(bt.start_tag(b), ot.start_tag(o), tt.start_tag(t)),
             None => (ot.start_tag(o) == tt.start_tag(t)).then(|| ot.start_tag(o)),

@@ -253,6 +253,17 @@ impl<'a> Tree<'a> {
         n.child_count == 0 || n.mixed
     }
 
+    /// Returns true for an element with neither child elements nor text: an
+    /// empty container (`<labels>\n</labels>`) or a self-closing element.
+    pub fn is_blank(&self, n: &Node) -> bool {
+        n.child_count == 0 && self.content(n).bytes().all(|b| b.is_ascii_whitespace())
+    }
+
+    /// Returns true for a self-closing element (`<x/>`).
+    pub fn is_self_closing(&self, n: &Node) -> bool {
+        n.end_start == n.end
+    }
+
     /// Returns everything before the root element (BOM, declaration, comments).
     pub fn prolog(&self) -> &'a str {
         &self.src[..self.root.start as usize]
