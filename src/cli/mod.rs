@@ -16,6 +16,7 @@ mod merge_driver;
 mod org;
 mod orgs;
 mod output;
+mod promote;
 mod revision;
 mod snapshot;
 mod status;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Show what changed in orgs since their last snapshot
     #[command(after_help = drift::AFTER_HELP)]
     Drift(drift::DriftArgs),
+    /// Promote what an org holds down the pipeline, with the same safeguards
+    #[command(after_help = promote::PROMOTE_HELP)]
+    Backpromote(promote::BackPromoteArgs),
     /// Run a git hook's check (installed by init)
     #[command(after_help = hook::AFTER_HELP)]
     Hook(hook::HookArgs),
@@ -78,6 +82,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// Show an org's snapshots, deployments and promotions
     Log(log::LogArgs),
+    /// Promote exactly the chosen components from a source to a branch or org
+    #[command(after_help = promote::PROMOTE_HELP)]
+    Promote(promote::PromoteArgs),
     /// Retrieve orgs and commit their state on their org branches
     #[command(after_help = snapshot::AFTER_HELP)]
     Snapshot(snapshot::SnapshotArgs),
@@ -114,9 +121,11 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Diff(args) => diff::run(&ui, args),
         Command::Drift(args) => drift::run(&ui, args),
+        Command::Backpromote(args) => promote::run_backpromote(&ui, args),
         Command::Hook(args) => hook::run(&ui, args),
         Command::Init(args) => init::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),
+        Command::Promote(args) => promote::run_promote(&ui, args),
         Command::Snapshot(args) => snapshot::run(&ui, args),
         Command::Status(args) => status::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),

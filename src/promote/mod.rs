@@ -376,3 +376,53 @@ fn history_trees(repo: &Repository, tip: Oid) -> Result<Vec<git2::Tree<'_>>, git
         .map(|oid| repo.find_commit(oid?)?.tree())
         .collect()
 }
+
+/// Trailers of a promotion commit.
+pub const TRAILER_PROMOTED_FROM: &str = "Sfsync-Promoted-From";
+pub const TRAILER_COMPONENTS: &str = "Sfsync-Components";
+pub const TRAILER_FORCED: &str = "Sfsync-Forced";
+
+/// Writes the planned changes onto `branch` as one commit with a single parent
+/// (recording the source as a merge parent would make git believe the
+/// unselected components were merged). Returns None when nothing changes.
+#[allow(clippy::too_many_arguments)] // the promotion's facts, each used once
+pub fn commit_to_branch(
+    repo: &Repository,
+    branch: &str,
+    changes: &BTreeMap<String, Option<Vec<u8>>>,
+    components: &[String],
+    source_label: &str,
+    source_commit: Option<Oid>,
+    kind: &str,
+    forced: bool,
+    signature: &git2::Signature<'_>,
+) -> Result<Option<Oid>, crate::git::commit::Error> {
+    let refname = format!("refs/heads/{branch}");
+    let tip = repo.find_reference(&refname).ok().and_then(|r| r.target());
+    let base = tip
+        .map(|oid| repo.find_commit(oid).and_then(|c| c.tree()))
+        .transpose()?;
+    let tree = crate::git::commit::apply_to_tree(repo, base.as_ref(), changes)?;
+    let subject = match components.len() {
+        1 => format!("Promote {} from {source_label}", components[0]),
+        n => format!("Promote {n} components from {source_label}"),
+    };
+    let mut trailers = vec![
+        (crate::git::history::TRAILER_KIND, kind.to_string()),
+        (
+            TRAILER_PROMOTED_FROM,
+            source_commit.map_or_else(|| source_label.to_string(), |o| o.to_string()),
+        ),
+        (TRAILER_COMPONENTS, components.join(", ")),
+    ];
+    if forced {
+        trailers.push((TRAILER_FORCED, "true".to_string()));
+    }
+    let message = crate::git::commit::with_trailers(&subject, &trailers);
+    match crate::git::commit::commit_on_branch(
+        repo, branch, tree, &message, signature, signature, tip,
+    )? {
+        crate::git::commit::Committed::New(oid) => Ok(Some(oid)),
+        crate::git::commit::Committed::Unchanged(_) => Ok(None),
+    }
+}

@@ -404,7 +404,10 @@ mod tests {
         let text = text(&diagram(), false);
         assert!(text.contains("[✓ dev] ──▶ [● uat] ──▶ [✗ prod]"), "{text}");
         assert!(text.contains("behind: ApexClass:InvoiceService"));
-        assert!(text.contains("last deploy: failed from main"));
+        assert!(
+            text.contains("last deploy: failed at 2026-01-01T00:00:00Z (main)"),
+            "{text}"
+        );
         assert!(text.contains("Unexpected token"));
         assert!(!text.contains('\x1b'), "no colour when asked for none");
     }

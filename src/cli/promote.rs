@@ -1,0 +1,795 @@
+//! `git sfsync promote` and `git sfsync backpromote`: move exactly the chosen
+//! components between branches and orgs, with overwrite safeguards.
+
+use super::orgs;
+use super::{CommandError, ExitKind, Ui};
+use sfsync::config::Config;
+use sfsync::git::notes::{self, Activity, Outcome, Record};
+use sfsync::merge::MergeOptions;
+use sfsync::org::{DeployOptions, Org};
+use sfsync::promote::{self, Action, Plan, Side};
+use sfsync::selection::Selection;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub const PROMOTE_HELP: &str = "\
+Source: any revision (branch, commit, tag, snapshot, orgs/prod) or org:<alias> (live).
+Target: a branch, or org:<alias> (the result is validated, deployed, and recorded on orgs/<alias>).
+
+Per component: unchanged when the target means the same; update when the target's
+version appears in the source's history (the target is behind); otherwise the target
+has changes the source never saw, and the component is merged semantically with the
+newest common version as base. A conflict stops the promotion before anything is
+written or deployed, naming the units and who changed the target. --force overwrites
+(and says so in the record); --auto promotes what merges cleanly and skips the rest.
+
+Exit: 0 promoted (or nothing to do), 1 conflicts (blocked, or skipped with --auto),
+2 bad input, 3 org error.";
+
+/// Which components to promote, shared by promote and backpromote.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PromoteSelection {
+    /// Only components matching TYPE:NAME, `*` wildcards allowed (can be repeated)
+    #[arg(long = "component", value_name = "TYPE:NAME")]
+    pub components: Vec<String>,
+    /// Only the components listed in this package.xml
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The components this commit touched (can be repeated)
+    #[arg(long = "commit", value_name = "REV")]
+    pub commits: Vec<String>,
+    /// The components touched by the source's commits whose message mentions this ID (e.g. JIRA-142)
+    #[arg(long, value_name = "ID")]
+    pub story: Option<String>,
+    /// Only these files or folders
+    #[arg(last = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+}
+
+/// How to promote, shared by promote and backpromote.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PromoteMode {
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite conflicting components with the source's version (recorded as forced)
+    #[arg(long)]
+    pub force: bool,
+    /// For CI: no prompts; promote what merges cleanly, skip and report conflicts
+    #[arg(long)]
+    pub auto: bool,
+    /// Write a Markdown summary here (default with --auto: $GITHUB_STEP_SUMMARY when set)
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    /// Where the components come from: a revision or org:<alias>
+    #[arg(long)]
+    pub from: String,
+    /// Where they go: a branch or org:<alias>
+    #[arg(long)]
+    pub to: String,
+    #[command(flatten)]
+    pub selection: PromoteSelection,
+    #[command(flatten)]
+    pub mode: PromoteMode,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BackPromoteArgs {
+    /// The org whose deployed state goes down the pipeline
+    pub from: String,
+    /// Target orgs (default: every org below it in the pipeline); can be repeated
+    #[arg(long = "to", value_name = "ALIAS")]
+    pub to: Vec<String>,
+    #[command(flatten)]
+    pub selection: PromoteSelection,
+    #[command(flatten)]
+    pub mode: PromoteMode,
+}
+
+/// What one promotion did, for `--json` and the Markdown summary.
+#[derive(Debug, serde::Serialize)]
+pub struct Report {
+    pub source: String,
+    pub target: String,
+    pub components: Vec<promote::ComponentPlan>,
+    /// `dry_run`, `promoted`, `nothing_to_do`, `blocked`, `partial` (some skipped), `failed`.
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+pub fn run_promote(ui: &Ui, args: PromoteArgs) -> Result<(), CommandError> {
+    let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let report = promote_one(
+        ui,
+        &repo,
+        &args.from,
+        &args.to,
+        &args.selection,
+        &args.mode,
+        Activity::Promotion,
+    )?;
+    finish(ui, &args.mode, vec![report])
+}
+
+pub fn run_backpromote(ui: &Ui, args: BackPromoteArgs) -> Result<(), CommandError> {
+    let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let root = sfsync::git::workdir(&repo).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let config = Config::load(&root).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let from = config
+        .org(&args.from)
+        .map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let targets: Vec<String> = if args.to.is_empty() {
+        let position = config
+            .pipeline
+            .iter()
+            .position(|a| a == &args.from)
+            .ok_or_else(|| {
+                CommandError::input(
+                    format!("'{}' is not in the pipeline of sfsync.toml", args.from),
+                    "name the targets with --to, or add the org to `pipeline`",
+                )
+            })?;
+        config.pipeline[..position].iter().rev().cloned().collect()
+    } else {
+        args.to.clone()
+    };
+    if targets.is_empty() {
+        return Err(CommandError::input(
+            format!("no org below '{}' in the pipeline", args.from),
+            "name the targets with --to",
+        ));
+    }
+    let source = from.branch_name(&args.from);
+    let mut reports = Vec::new();
+    for target in targets {
+        reports.push(promote_one(
+            ui,
+            &repo,
+            &source,
+            &format!("org:{target}"),
+            &args.selection,
+            &args.mode,
+            Activity::BackPromotion,
+        )?);
+    }
+    finish(ui, &args.mode, reports)
+}
+
+/// Prints the reports, writes the summary, and picks the exit code.
+fn finish(ui: &Ui, mode: &PromoteMode, reports: Vec<Report>) -> Result<(), CommandError> {
+    if ui.json {
+        ui.json(&reports)?;
+    }
+    let summary_path = mode.summary.clone().or_else(|| {
+        mode.auto
+            .then(|| std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from))
+            .flatten()
+    });
+    if let Some(path) = summary_path {
+        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.push_str(&markdown(&reports));
+        std::fs::write(&path, text).map_err(|e| {
+            CommandError::input(
+                format!("cannot write the summary {}: {e}", path.display()),
+                "pass a writable --summary path",
+            )
+        })?;
+    }
+    if reports.iter().any(|r| r.outcome == "failed") {
+        return Err(CommandError::reported(ExitKind::Org));
+    }
+    if reports
+        .iter()
+        .any(|r| matches!(r.outcome.as_str(), "blocked" | "partial"))
+    {
+        return Err(CommandError::found());
+    }
+    Ok(())
+}
+
+/// Renders the reports as Markdown for a CI job page.
+pub fn markdown(reports: &[Report]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        out.push_str(&format!(
+            "### Promotion {} → {}: {}\n\n",
+            r.source,
+            r.target,
+            r.outcome.replace('_', " ")
+        ));
+        out.push_str("| component | action | detail |\n|---|---|---|\n");
+        for c in &r.components {
+            let detail = match (&c.target_changed_by, &c.target_changed_at) {
+                _ if !c.conflicting_units.is_empty() => {
+                    format!("conflicts: {}", c.conflicting_units.join(", "))
+                }
+                (Some(who), Some(when)) if c.action != Action::Update => {
+                    format!("target changed by {who}, {when}")
+                }
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                c.component,
+                action_name(c.action),
+                detail
+            ));
+        }
+        for e in &r.errors {
+            out.push_str(&format!("\n> {e}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Unchanged => "unchanged",
+        Action::Update => "update",
+        Action::Merge => "merge",
+        Action::Conflict => "conflict",
+        Action::TargetOnly => "target only",
+    }
+}
+
+/// A resolved side of a promotion.
+struct Resolved<'r> {
+    side: Side<'r>,
+    label: String,
+    /// The org alias when the side is `org:<alias>`.
+    org: Option<String>,
+    /// The branch written when the side is a target.
+    branch: Option<String>,
+}
+
+fn resolve_source<'r>(
+    repo: &'r git2::Repository,
+    config: &Config,
+    spec: &str,
+) -> Result<Resolved<'r>, CommandError> {
+    if let Some(alias) = spec.strip_prefix("org:") {
+        let retrieval = super::snapshot::retrieve_orgs(repo, &[alias.to_string()], false)?;
+        let (_, result) = retrieval
+            .results
+            .into_iter()
+            .next()
+            .expect("one org asked, one result");
+        let (source, _, _) = result?;
+        let branch = config.orgs[alias].branch_name(alias);
+        let tip = repo
+            .revparse_single(&format!("refs/heads/{branch}"))
+            .and_then(|o| o.peel_to_commit())
+            .ok();
+        let start = match &tip {
+            Some(c) => c.tree()?,
+            None => retrieval.seed.clone(),
+        };
+        let tree = sfsync::snapshot::build_tree(
+            repo,
+            Some(&start),
+            &retrieval.package_dirs,
+            &source.files,
+        )
+        .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
+        return Ok(Resolved {
+            side: Side {
+                tree: repo.find_tree(tree)?,
+                history: tip.map(|c| c.id()),
+            },
+            label: spec.to_string(),
+            org: Some(alias.to_string()),
+            branch: None,
+        });
+    }
+    let commit = super::revision::commit(repo, spec)?;
+    Ok(Resolved {
+        side: Side {
+            tree: commit.tree()?,
+            history: Some(commit.id()),
+        },
+        label: spec.to_string(),
+        org: None,
+        branch: None,
+    })
+}
+
+fn resolve_target<'r>(
+    repo: &'r git2::Repository,
+    config: &Config,
+    spec: &str,
+) -> Result<Resolved<'r>, CommandError> {
+    let (branch, org) = match spec.strip_prefix("org:") {
+        Some(alias) => {
+            let org = config
+                .org(alias)
+                .map_err(|e| CommandError::new(ExitKind::Input, e))?;
+            (org.branch_name(alias), Some(alias.to_string()))
+        }
+        None => (spec.to_string(), None),
+    };
+    let commit = repo.revparse_single(&format!("refs/heads/{branch}")).and_then(|o| o.peel_to_commit()).map_err(|_| {
+        match &org {
+            Some(alias) => CommandError::input(
+                format!("org '{alias}' has no snapshot yet (no branch {branch})"),
+                format!("run `git sfsync snapshot {alias}` first, so that promotion can see what the org holds"),
+            ),
+            None => CommandError::input(format!("'{branch}' is not a local branch"), "promote into an existing branch, or org:<alias>"),
+        }
+    })?;
+    Ok(Resolved {
+        side: Side {
+            tree: commit.tree()?,
+            history: Some(commit.id()),
+        },
+        label: spec.to_string(),
+        org,
+        branch: Some(branch),
+    })
+}
+
+/// Builds the selection from the flags: components, manifest, paths, and the
+/// files touched by `--commit` revisions and `--story` commits.
+fn selection(
+    repo: &git2::Repository,
+    flags: &PromoteSelection,
+    source_history: Option<git2::Oid>,
+) -> Result<Selection, CommandError> {
+    let manifest_text = match &flags.manifest {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            CommandError::input(
+                format!("cannot read {}: {e}", path.display()),
+                "pass an existing package.xml",
+            )
+        })?),
+        None => None,
+    };
+    let manifest = flags
+        .manifest
+        .as_ref()
+        .zip(manifest_text.as_deref())
+        .map(|(p, t)| (p.to_str().unwrap_or_default(), t));
+    let mut paths = flags.paths.clone();
+    let touched =
+        |commit: &git2::Commit<'_>, paths: &mut Vec<String>| -> Result<(), CommandError> {
+            let parent_tree = commit.parent(0).ok().map(|p| p.tree()).transpose()?;
+            let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&commit.tree()?), None)?;
+            for delta in diff.deltas() {
+                if let Some(p) = delta.new_file().path().or_else(|| delta.old_file().path()) {
+                    paths.push(p.to_string_lossy().into_owned());
+                }
+            }
+            Ok(())
+        };
+    for rev in &flags.commits {
+        touched(&super::revision::commit(repo, rev)?, &mut paths)?;
+    }
+    let mut story_matched = false;
+    if let (Some(story), Some(tip)) = (&flags.story, source_history) {
+        let mut walk = repo.revwalk()?;
+        walk.push(tip)?;
+        for oid in walk.take(20_000) {
+            let commit = repo.find_commit(oid?)?;
+            if commit.message().is_ok_and(|m| m.contains(story.as_str())) {
+                story_matched = true;
+                touched(&commit, &mut paths)?;
+            }
+        }
+        if !story_matched {
+            return Err(CommandError::input(
+                format!("no commit of the source mentions '{story}'"),
+                "check the story ID, or the source you promote from",
+            ));
+        }
+    }
+    if (!flags.commits.is_empty() || story_matched) && paths.is_empty() {
+        return Err(CommandError::input(
+            "the selected commits touch no files",
+            "pick commits that change metadata",
+        ));
+    }
+    // Files a commit touched select their whole component.
+    let mut selection = Selection::new(&flags.components, &[], manifest)
+        .map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    for path in paths {
+        let (component, _) = sfsync::metadata::component::resolve_source_path(&path);
+        if component.kind.def().is_some() {
+            selection
+                .components
+                .push(sfsync::selection::ComponentPattern {
+                    kind: component.kind.name().to_string(),
+                    name: component.full_name.clone(),
+                });
+        } else {
+            selection.paths.push(path);
+        }
+    }
+    Ok(selection)
+}
+
+/// Plans and carries out one promotion.
+fn promote_one(
+    ui: &Ui,
+    repo: &git2::Repository,
+    from: &str,
+    to: &str,
+    flags: &PromoteSelection,
+    mode: &PromoteMode,
+    activity: Activity,
+) -> Result<Report, CommandError> {
+    let root = sfsync::git::workdir(repo).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let config = Config::load(&root).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let source = resolve_source(repo, &config, from)?;
+    let target = resolve_target(repo, &config, to)?;
+    let selection = selection(repo, flags, source.side.history)?;
+    let package_dirs = config.package_directories.clone();
+    let in_package = |p: &str| {
+        package_dirs.is_empty()
+            || package_dirs
+                .iter()
+                .any(|d| p.starts_with(&format!("{}/", d.trim_end_matches('/'))))
+    };
+    let mut selection = selection;
+    if selection.is_everything() {
+        // "Everything that differs" means metadata, not the project's own files.
+        selection.paths = if package_dirs.is_empty() {
+            vec![String::new()]
+        } else {
+            package_dirs.clone()
+        };
+    }
+    let _ = &in_package;
+    let plan = promote::plan(
+        repo,
+        &source.side,
+        &target.side,
+        &selection,
+        &MergeOptions::default(),
+    )
+    .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
+    let mut report = Report {
+        source: source.label.clone(),
+        target: target.label.clone(),
+        components: plan.components.clone(),
+        outcome: String::new(),
+        commit: None,
+        skipped: Vec::new(),
+        errors: Vec::new(),
+    };
+    if !ui.json {
+        print_plan(ui, &source.label, &target.label, &plan);
+    }
+    let conflicts: Vec<String> = plan.conflicts().map(|c| c.component.clone()).collect();
+    if mode.dry_run {
+        report.outcome = "dry_run".into();
+        if !ui.json {
+            ui.line("dry run: nothing was written or deployed");
+        }
+        return Ok(report);
+    }
+    if !plan.has_work() {
+        report.outcome = "nothing_to_do".into();
+        if !ui.json {
+            ui.line("nothing to promote: the target already has every selected component");
+        }
+        return Ok(report);
+    }
+    if !conflicts.is_empty() && !mode.force && !mode.auto {
+        report.outcome = "blocked".into();
+        let details: Vec<String> = plan
+            .conflicts()
+            .map(|c| {
+                format!(
+                    "conflict in {}: {}",
+                    c.component,
+                    c.conflicting_units.join(", ")
+                )
+            })
+            .collect();
+        record(
+            repo,
+            &source,
+            &target,
+            activity,
+            Outcome::Blocked,
+            &plan,
+            &details,
+            false,
+            None,
+        );
+        if !ui.json {
+            eprintln!(
+                "\npromotion stopped: {} component(s) would overwrite changes the target has. Nothing was written or deployed.\n\
+                 Resolve by bringing the target's changes into {} first (e.g. `git sfsync backpromote` or `git merge`),\n\
+                 promote the other components with --auto, or overwrite with --force.",
+                conflicts.len(),
+                source.label
+            );
+        }
+        return Ok(report);
+    }
+    // With --force the source's version wins on conflicts; with --auto they are skipped.
+    let mut force_source = BTreeMap::new();
+    if mode.force {
+        for c in plan.conflicts() {
+            for f in &c.files {
+                let blob = source
+                    .side
+                    .tree
+                    .get_path(std::path::Path::new(&f.path))
+                    .ok()
+                    .and_then(|e| repo.find_blob(e.id()).ok())
+                    .map(|b| b.content().to_vec());
+                force_source.insert(f.path.clone(), blob);
+            }
+        }
+    } else {
+        report.skipped = conflicts.clone();
+    }
+    let changes = plan.file_changes(&force_source, mode.force);
+    let promoted: Vec<String> = plan
+        .components
+        .iter()
+        .filter(|c| {
+            matches!(c.action, Action::Update | Action::Merge)
+                || (mode.force && c.action == Action::Conflict)
+        })
+        .map(|c| c.component.clone())
+        .collect();
+    let signature = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("git-sfsync", "git-sfsync@localhost"))?;
+    let kind = if activity == Activity::BackPromotion {
+        "back_promotion"
+    } else {
+        "promotion"
+    };
+
+    if let Some(alias) = &target.org {
+        // Deploy what the merge produced, validated first, then record it on the org branch.
+        let deploy_files: BTreeMap<String, Vec<u8>> = changes
+            .iter()
+            .filter_map(|(p, c)| c.clone().map(|c| (p.clone(), c)))
+            .collect();
+        let deletions: Vec<_> = changes
+            .iter()
+            .filter(|(_, c)| c.is_none())
+            .filter_map(|(p, _)| sfsync::org::format::component_of(p))
+            .collect();
+        let runtime = orgs::runtime()?;
+        let outcome = runtime.block_on(async {
+            let org = orgs::connect(repo, &config, &root, alias).await?;
+            let validation = org
+                .deploy(
+                    &deploy_files,
+                    &deletions,
+                    &DeployOptions {
+                        check_only: true,
+                        ..DeployOptions::default()
+                    },
+                )
+                .await
+                .map_err(orgs::org_error)?;
+            if !validation.succeeded() {
+                return Ok::<_, CommandError>(validation);
+            }
+            org.deploy(&deploy_files, &deletions, &DeployOptions::default())
+                .await
+                .map_err(orgs::org_error)
+        });
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                report.outcome = "failed".into();
+                report.errors.push(err.report.to_string());
+                record(
+                    repo,
+                    &source,
+                    &target,
+                    activity,
+                    Outcome::Failed,
+                    &plan,
+                    &report.errors,
+                    mode.force,
+                    None,
+                );
+                if !ui.json {
+                    eprintln!("{:?}", err.report);
+                }
+                return Ok(report);
+            }
+        };
+        if !outcome.succeeded() {
+            report.outcome = "failed".into();
+            for (path, failure) in outcome.failures() {
+                let at = match (failure.line_number, failure.column_number) {
+                    (Some(l), Some(c)) => format!(":{l}:{c}"),
+                    (Some(l), None) => format!(":{l}"),
+                    _ => String::new(),
+                };
+                report.errors.push(format!(
+                    "{}{at}: {}",
+                    path.unwrap_or_else(|| failure.file_name.clone()),
+                    failure.problem.clone().unwrap_or_default()
+                ));
+            }
+            if report.errors.is_empty() {
+                report.errors.extend(
+                    outcome
+                        .results
+                        .iter()
+                        .filter_map(|r| r.error_message.clone()),
+                );
+            }
+            record(
+                repo,
+                &source,
+                &target,
+                activity,
+                Outcome::Failed,
+                &plan,
+                &report.errors,
+                mode.force,
+                None,
+            );
+            if !ui.json {
+                eprintln!("deploy to {alias} failed; nothing was recorded on its branch:");
+                for e in &report.errors {
+                    eprintln!("  {e}");
+                }
+            }
+            return Ok(report);
+        }
+    }
+    let branch = target.branch.clone().expect("targets always have a branch");
+    let checked_out = repo
+        .head()
+        .ok()
+        .and_then(|h| h.shorthand().ok().map(str::to_string))
+        .is_some_and(|b| b == branch);
+    if checked_out && target.org.is_none() {
+        let dirty = repo.statuses(None)?.iter().any(|s| {
+            !s.status().is_wt_new()
+                && !s.status().is_ignored()
+                && s.status() != git2::Status::CURRENT
+        });
+        if dirty {
+            return Err(CommandError::input(
+                format!("{branch} is checked out with uncommitted changes"),
+                "commit or stash them, or promote into a branch that is not checked out",
+            ));
+        }
+    }
+    let commit = promote::commit_to_branch(
+        repo,
+        &branch,
+        &changes,
+        &promoted,
+        &source.label,
+        source.side.history,
+        kind,
+        mode.force,
+        &signature,
+    )
+    .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
+    if checked_out && target.org.is_none() {
+        repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))?;
+    }
+    record(
+        repo,
+        &source,
+        &target,
+        activity,
+        Outcome::Succeeded,
+        &plan,
+        &[],
+        mode.force,
+        commit,
+    );
+    report.commit = commit.map(|c| c.to_string());
+    report.outcome = if report.skipped.is_empty() {
+        "promoted".into()
+    } else {
+        "partial".into()
+    };
+    if !ui.json {
+        match commit {
+            Some(oid) => ui.line(format!(
+                "promoted {} component(s) into {} ({branch} {})",
+                promoted.len(),
+                target.label,
+                &oid.to_string()[..10]
+            )),
+            None => ui.line(format!("{} already had the result", target.label)),
+        }
+        if !report.skipped.is_empty() {
+            ui.line(format!(
+                "skipped (conflicts): {}",
+                report.skipped.join(", ")
+            ));
+        }
+    }
+    Ok(report)
+}
+
+/// Records the outcome as a note on the source commit (shown by status and log).
+#[allow(clippy::too_many_arguments)] // a record's fields
+fn record(
+    repo: &git2::Repository,
+    source: &Resolved<'_>,
+    target: &Resolved<'_>,
+    activity: Activity,
+    outcome: Outcome,
+    plan: &Plan,
+    errors: &[String],
+    forced: bool,
+    result: Option<git2::Oid>,
+) {
+    let Some(on) = source.side.history else {
+        return;
+    };
+    let Ok(signature) = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("git-sfsync", "git-sfsync@localhost"))
+    else {
+        return;
+    };
+    let record = Record {
+        activity,
+        outcome,
+        target: target.org.clone().unwrap_or_else(|| target.label.clone()),
+        source: source.label.clone(),
+        at: jiff::Timestamp::now().to_string(),
+        components: plan
+            .components
+            .iter()
+            .filter(|c| c.action != Action::Unchanged && c.action != Action::TargetOnly)
+            .map(|c| c.component.clone())
+            .collect(),
+        errors: errors.to_vec(),
+        forced,
+        result_commit: result.map(|o| o.to_string()),
+    };
+    // A record that cannot be written must not undo a deployment that happened.
+    let _ = notes::append(repo, on, &record, &signature);
+}
+
+fn print_plan(ui: &Ui, source: &str, target: &str, plan: &Plan) {
+    ui.line(format!("Promotion {source} → {target}"));
+    if plan.components.is_empty() {
+        ui.line("  (no selected component differs)");
+    }
+    for c in &plan.components {
+        let action = match c.action {
+            Action::Unchanged => ui.paint("90", "unchanged"),
+            Action::Update => ui.paint("32", "update   "),
+            Action::Merge => ui.paint("36", "merge    "),
+            Action::Conflict => ui.paint("31", "conflict "),
+            Action::TargetOnly => ui.paint("90", "keep     "),
+        };
+        let who = match (&c.target_changed_by, &c.target_changed_at) {
+            (Some(who), Some(when))
+                if matches!(
+                    c.action,
+                    Action::Merge | Action::Conflict | Action::TargetOnly
+                ) =>
+            {
+                format!(" (target changed by {who}, {when})")
+            }
+            _ => String::new(),
+        };
+        ui.line(format!("  {action} {}{who}", c.component));
+        for unit in &c.conflicting_units {
+            ui.line(format!("      conflict in {unit}"));
+        }
+    }
+}
