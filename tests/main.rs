@@ -12,6 +12,7 @@ mod org_cli;
 mod org_client;
 mod org_jsforce;
 mod pre_push;
+mod promote;
 mod snapshot;
 mod status;
 mod xml_merge;
