@@ -4,6 +4,7 @@ mod apex_merge;
 mod common;
 mod components;
 mod convert;
+mod demo;
 mod diff;
 mod init;
 mod merge_driver;

@@ -5,6 +5,7 @@
 //! dispatch `match`.
 
 mod components;
+mod demo;
 mod diff;
 mod drift;
 mod emulator;
@@ -65,6 +66,9 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build a playground on local emulated orgs and walk through the product
+    #[command(after_help = demo::AFTER_HELP)]
+    Demo(demo::DemoArgs),
     /// Show semantic differences between revisions, the working tree, orgs or two files
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::DiffArgs),
@@ -119,6 +123,7 @@ pub fn main() -> ExitCode {
         }
     }
     let result = match cli.command {
+        Command::Demo(args) => demo::run(&ui, args),
         Command::Diff(args) => diff::run(&ui, args),
         Command::Drift(args) => drift::run(&ui, args),
         Command::Backpromote(args) => promote::run_backpromote(&ui, args),

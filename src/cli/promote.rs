@@ -556,10 +556,7 @@ fn promote_one(
 
     if let Some(alias) = &target.org {
         // Deploy what the merge produced, validated first, then record it on the org branch.
-        let deploy_files: BTreeMap<String, Vec<u8>> = changes
-            .iter()
-            .filter_map(|(p, c)| c.clone().map(|c| (p.clone(), c)))
-            .collect();
+        let deploy_files = component_files(repo, &target.side.tree, &changes, &promoted)?;
         let deletions: Vec<_> = changes
             .iter()
             .filter(|(_, c)| c.is_none())
@@ -669,12 +666,17 @@ fn promote_one(
             ));
         }
     }
+    // The story travels in the subject, so that the next stage can be promoted by story too.
+    let subject_source = match &flags.story {
+        Some(story) => format!("{} ({story})", source.label),
+        None => source.label.clone(),
+    };
     let commit = promote::commit_to_branch(
         repo,
         &branch,
         &changes,
         &promoted,
-        &source.label,
+        &subject_source,
         source.side.history,
         kind,
         mode.force,
@@ -719,6 +721,46 @@ fn promote_one(
         }
     }
     Ok(report)
+}
+
+/// Returns every file of the promoted components as the target will hold them:
+/// a deploy carries whole components (an Apex class needs its -meta.xml even
+/// when only the code changed).
+fn component_files(
+    repo: &git2::Repository,
+    target: &git2::Tree<'_>,
+    changes: &BTreeMap<String, Option<Vec<u8>>>,
+    promoted: &[String],
+) -> Result<BTreeMap<String, Vec<u8>>, CommandError> {
+    let tree = sfsync::git::commit::apply_to_tree(repo, Some(target), changes)
+        .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
+    let tree = repo.find_tree(tree)?;
+    let wanted: std::collections::BTreeSet<&str> = promoted.iter().map(String::as_str).collect();
+    let mut files = BTreeMap::new();
+    let mut error = None;
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            return git2::TreeWalkResult::Ok;
+        }
+        let path = format!("{dir}{}", entry.name().unwrap_or_default());
+        let (component, _) = sfsync::metadata::component::resolve_source_path(&path);
+        let parent = component.parent().map(|p| p.to_string());
+        if wanted.contains(component.to_string().as_str())
+            || parent.as_deref().is_some_and(|p| wanted.contains(p))
+        {
+            match repo.find_blob(entry.id()) {
+                Ok(blob) => {
+                    files.insert(path, blob.content().to_vec());
+                }
+                Err(e) => error = Some(e),
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    match error {
+        Some(e) => Err(e.into()),
+        None => Ok(files),
+    }
 }
 
 /// Records the outcome as a note on the source commit (shown by status and log).

@@ -39,8 +39,8 @@ fn counts(stage: &Stage) -> String {
 fn activity_line(stage: &Stage) -> Option<String> {
     let a = stage.last_activity.as_ref()?;
     Some(format!(
-        "last {}: {} from {} at {}",
-        a.kind, a.outcome, a.source, a.at
+        "last {}: {} at {} ({})",
+        a.kind, a.outcome, a.at, a.source
     ))
 }
 
