@@ -610,7 +610,9 @@ fn safety_net(
                         key_set(other_tree, other_items, key),
                     )
                 });
-                if !(in_base.contains(k.as_ref()) && !in_other.contains(k.as_ref())) {
+                let deleted_by_other =
+                    in_base.contains(k.as_ref()) && !in_other.contains(k.as_ref());
+                if !deleted_by_other {
                     return Err(fail(format!(
                         "{name}[{}] would be lost",
                         list::display_key(&k)
