@@ -623,3 +623,81 @@ fn safety_net(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(names: &[&str]) -> String {
+        let items: String = names
+            .iter()
+            .map(|n| format!("    <labels>\n        <fullName>{n}</fullName>\n        <value>{n}</value>\n    </labels>\n"))
+            .collect();
+        format!("<CustomLabels>\n{items}</CustomLabels>\n")
+    }
+
+    fn net(base: &[&str], ours: &[&str], theirs: &[&str], merged: &[&str]) -> Result<(), Error> {
+        let (b, o, t, m) = (labels(base), labels(ours), labels(theirs), labels(merged));
+        let (tb, to, tt) = (
+            Tree::parse(b.as_bytes(), "base").unwrap(),
+            Tree::parse(o.as_bytes(), "ours").unwrap(),
+            Tree::parse(t.as_bytes(), "theirs").unwrap(),
+        );
+        let key: Key = &["fullName"];
+        safety_net(&tb, &to, &tt, &m, &[("labels".to_string(), key)])
+    }
+
+    #[test]
+    fn the_safety_net_accepts_deletions_and_additions() {
+        assert!(net(&["A", "B"], &["A", "B", "C"], &["A"], &["A", "C"]).is_ok());
+    }
+
+    #[test]
+    fn the_safety_net_catches_a_lost_key() {
+        let err = net(&["A"], &["A", "C"], &["A", "D"], &["A", "D"]).unwrap_err();
+        assert!(err.to_string().contains("labels[C] would be lost"), "{err}");
+        // A key both sides kept cannot vanish either.
+        assert!(net(&["A", "B"], &["A", "B"], &["A", "B", "C"], &["A", "C"]).is_err());
+    }
+
+    #[test]
+    fn the_safety_net_catches_a_duplicated_key() {
+        let err = net(&["A"], &["A", "C"], &["A", "C"], &["A", "C", "C"]).unwrap_err();
+        assert!(err.to_string().contains("holds a key twice"), "{err}");
+    }
+
+    #[test]
+    fn the_safety_net_catches_malformed_output() {
+        let (b, o) = (labels(&["A"]), labels(&["A", "B"]));
+        let (tb, to) = (
+            Tree::parse(b.as_bytes(), "base").unwrap(),
+            Tree::parse(o.as_bytes(), "ours").unwrap(),
+        );
+        let err = safety_net(&tb, &to, &tb, "<CustomLabels><labels>", &[]).unwrap_err();
+        assert!(matches!(err, Error::SafetyNet { .. }), "{err}");
+    }
+
+    #[test]
+    fn sorted_lists_join_in_key_order_without_losing_entries() {
+        let keys = |k: &[&'static str]| k.iter().map(|s| Cow::Borrowed(*s)).collect::<Vec<_>>();
+        let (b, o, t) = (
+            keys(&["a", "c", "e"]),
+            keys(&["a", "b", "c"]),
+            keys(&["c", "d", "e"]),
+        );
+        let joined: Vec<(&str, bool, bool, bool)> = join_sorted(&b, &o, &t)
+            .into_iter()
+            .map(|e| (e.key, e.b.is_some(), e.o.is_some(), e.t.is_some()))
+            .collect();
+        assert_eq!(
+            joined,
+            [
+                ("a", true, true, false),
+                ("b", false, true, false),
+                ("c", true, true, true),
+                ("d", false, false, true),
+                ("e", true, false, true),
+            ]
+        );
+    }
+}
