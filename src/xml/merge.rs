@@ -15,7 +15,7 @@ use super::list::{self, Key, Plan};
 use super::seq::{self, Chunk};
 use super::tree::{Node, Tree};
 use super::Error;
-use crate::merge::text::MergeOptions;
+use crate::merge::text::{self, MergeOptions};
 
 /// Merges three parsed versions; the caller has ruled out the trivial cases.
 pub fn merge_trees(
@@ -207,6 +207,13 @@ impl<'t, 'a> Merger<'t, 'a> {
             Some(b) => choose3(bt.start_tag(b), ot.start_tag(o), tt.start_tag(t)),
             None => (ot.start_tag(o) == tt.start_tag(t)).then(|| ot.start_tag(o)),
         };
+        if leaf {
+            if let (Some(b), Some(start)) = (b, start) {
+                if self.merge_text_value(b, o, t, lead, start) {
+                    return;
+                }
+            }
+        }
         let Some(start) = start.filter(|_| !leaf) else {
             self.conflict(b, Some(o), Some(t));
             return;
@@ -220,6 +227,33 @@ impl<'t, 'a> Merger<'t, 'a> {
         };
         self.write(trailing.unwrap_or(ot.trailing(o)));
         self.write(ot.end_tag(o));
+    }
+
+    /// Merges a multi-line text value both sides edited (a formula, a
+    /// description) line by line, as git would; returns false, writing
+    /// nothing, when that conflicts or the value is not multi-line text.
+    fn merge_text_value(&mut self, b: &Node, o: &Node, t: &Node, lead: &str, start: &str) -> bool {
+        let (bt, ot, tt) = (self.b, self.o, self.t);
+        let plain = |tree: &Tree<'_>, n: &Node| n.child_count == 0 && !tree.is_self_closing(n);
+        if !(plain(bt, b) && plain(ot, o) && plain(tt, t)) {
+            return false;
+        }
+        let (bc, oc, tc) = (bt.content(b), ot.content(o), tt.content(t));
+        if !(oc.contains('\n') && tc.contains('\n')) {
+            return false;
+        }
+        let merged = text::merge(bc.as_bytes(), oc.as_bytes(), tc.as_bytes(), self.options);
+        if !merged.is_clean() {
+            return false;
+        }
+        let Ok(content) = String::from_utf8(merged.content) else {
+            return false;
+        };
+        self.write(lead);
+        self.write(start);
+        self.write(&content);
+        self.write(ot.end_tag(o));
+        true
     }
 
     fn merge_children(&mut self, b: Option<&Node>, o: &Node, t: &Node) {
