@@ -106,11 +106,6 @@ struct Merger<'t, 'a> {
     root_lists: Vec<(String, Key)>,
 }
 
-enum PlanKind {
-    Ordered,
-    Unordered,
-}
-
 /// One item of a keyed list after deciding where it goes, with its index on
 /// each side that has it.
 struct Entry<'k> {
@@ -301,16 +296,12 @@ impl<'t, 'a> Merger<'t, 'a> {
             &self.path,
             [(self.b, b), (self.o, o), (self.t, t)],
         );
-        let plan_kind = match plan {
-            Plan::OrderedKeyed(..) => PlanKind::Ordered,
-            _ => PlanKind::Unordered,
-        };
+        let ordered = matches!(plan, Plan::OrderedKeyed(..));
         match plan {
             Plan::Keyed(key, keys) | Plan::OrderedKeyed(key, keys, _) => {
                 if !self.path.contains('/') {
                     self.root_lists.push((name.to_string(), key));
                 }
-                let ordered = matches!(plan_kind, PlanKind::Ordered);
                 self.merge_keyed(name, b, o, t, &keys, ordered)
             }
             Plan::Positional => self.merge_sequence(name, b, o, t),
