@@ -736,3 +736,21 @@ mod end_to_end {
         assert_eq!(env.read(&dir, "ours"), env.read(&dir, "git-ours"));
     }
 }
+
+#[test]
+fn diff_names_nested_changes_in_an_object() {
+    let dir = common::fixtures_dir()
+        .join("merge/xml/object_fields_and_their_picklist_values_merge_by_name");
+    let changes = sfsync::xml::diff(&read(&dir, "base.xml"), &read(&dir, "theirs.xml")).unwrap();
+    let summaries: Vec<&str> = changes.iter().map(|c| c.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "fields[Channel__c] added",
+            "fields[Priority__c].label: Priority -> Ticket Priority",
+            "fields[Priority__c].valueSet values reordered: High, Medium, Low",
+        ]
+    );
+    let json = serde_json::to_value(&changes[2]).unwrap();
+    assert_eq!(json["change"], "reordered");
+}
