@@ -754,3 +754,31 @@ fn diff_names_nested_changes_in_an_object() {
     let json = serde_json::to_value(&changes[2]).unwrap();
     assert_eq!(json["change"], "reordered");
 }
+
+#[test]
+fn crlf_files_keep_crlf_around_conflict_markers() {
+    let base = LABELS_BASE.replace('\n', "\r\n");
+    let ours = base.replace("Invoice paid<", "Invoice settled<");
+    let theirs = base.replace("Invoice paid<", "Paid in full<");
+    let options = MergeOptions {
+        style: ConflictStyle::Diff3,
+        ..MergeOptions::default()
+    };
+    let merged = sfsync::xml::merge(
+        base.as_bytes(),
+        ours.as_bytes(),
+        theirs.as_bytes(),
+        &options,
+    )
+    .unwrap();
+    assert_eq!(merged.conflicts, 1);
+    let text = String::from_utf8(merged.content).unwrap();
+    assert!(text.ends_with("</CustomLabels>\r\n"));
+    for line in text.split_inclusive('\n') {
+        assert!(
+            line.ends_with("\r\n"),
+            "line without CR: {line:?}\n{text:?}"
+        );
+    }
+    assert_markers_on_own_lines(&text, 7);
+}
