@@ -3,10 +3,13 @@
 //! The merge writes its result while it walks the three trees. Anything one
 //! side did not change is copied from the side that did, byte for byte,
 //! including the trivia before it; only elements both sides changed are opened
-//! up and merged child by child. Keyed sets are merged item by item, ordered
-//! lists as sequences (diff3 over item identities), and a true conflict is
-//! written with git's markers, each on its own line, around the smallest element
-//! that holds it. A safety net re-reads a clean result before it is returned.
+//! up and merged child by child. Keyed lists are merged item by item (an
+//! ordered keyed list, like picklist values, follows the side that reordered
+//! it; two different reorders are one conflict), lists without keys as
+//! sequences (diff3 over the items' text), a multi-line text value both sides
+//! edited line by line, and a true conflict is written with git's markers,
+//! each on its own line, around the smallest element that holds it. A safety
+//! net re-reads a clean result and checks that no key was lost or doubled.
 
 use std::borrow::Cow;
 
