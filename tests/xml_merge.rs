@@ -419,7 +419,83 @@ mod properties {
                         prop_assert_eq!(text, want);
                     }
                 }
-                None => prop_assert!(merged.conflicts > 0, "{}", text),
+                None => {
+                    prop_assert!(merged.conflicts > 0, "{}", text);
+                    super::assert_markers_on_own_lines(&text, options.marker_size);
+                }
+            }
+        }
+    }
+
+    fn value_set(values: &[(u8, bool)]) -> String {
+        let items: String = values
+            .iter()
+            .map(|(v, default)| {
+                format!(
+                    "    <customValue>\n        <fullName>Tier_{v}</fullName>\n        <default>{default}</default>\n        <label>Tier {v}</label>\n    </customValue>\n"
+                )
+            })
+            .collect();
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<GlobalValueSet xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n{items}    <masterLabel>Tier</masterLabel>\n    <sorted>false</sorted>\n</GlobalValueSet>\n"
+        )
+    }
+
+    /// Picklist values in order: (suffix, default).
+    type Values = Vec<(u8, bool)>;
+
+    /// A picklist (ordered, keyed) and two sides that each insert values,
+    /// flip defaults, or (ours only) move a value.
+    fn picklists() -> impl Strategy<Value = (Values, Values, Values)> {
+        let base = prop::collection::btree_set(0u8..20, 0..8)
+            .prop_map(|s| s.into_iter().collect::<Vec<u8>>())
+            .prop_shuffle();
+        (base, any::<u64>(), any::<u64>()).prop_map(|(base, so, st)| {
+            let base: Values = base.into_iter().map(|v| (v, false)).collect();
+            let side = |seed: u64, fresh: u8, may_move: bool| {
+                let mut out = base.clone();
+                if seed & 1 == 1 {
+                    let at = (seed as usize >> 8) % (out.len() + 1);
+                    out.insert(at, (fresh, false));
+                }
+                if seed & 2 == 2 && !out.is_empty() {
+                    let at = (seed as usize >> 16) % out.len();
+                    out[at].1 = true;
+                }
+                if may_move && seed & 4 == 4 && out.len() > 1 {
+                    let item = out.remove(0);
+                    out.push(item);
+                }
+                out
+            };
+            (base.clone(), side(so, 30, true), side(st, 40, false))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn picklist_merges_keep_every_one_sided_change((base, ours, theirs) in picklists()) {
+            let options = MergeOptions::default();
+            let (b, o, t) = (value_set(&base), value_set(&ours), value_set(&theirs));
+            for (x, y, z, want) in [(&b, &o, &o, &o), (&o, &o, &t, &t), (&b, &o, &b, &o)] {
+                let merged = sfsync::xml::merge_parsed(x.as_bytes(), y.as_bytes(), z.as_bytes(), &options).unwrap();
+                prop_assert_eq!(&merged.content, want.as_bytes());
+            }
+            let merged = sfsync::xml::merge_parsed(b.as_bytes(), o.as_bytes(), t.as_bytes(), &options).unwrap();
+            let text = String::from_utf8(merged.content).unwrap();
+            // Only ours moves values and each side adds its own value: no conflict,
+            // every added value present, every flipped default kept.
+            prop_assert_eq!(merged.conflicts, 0, "{}", text);
+            for side in [&ours, &theirs] {
+                for (v, default) in side.iter() {
+                    let changed = !base.contains(&(*v, *default));
+                    if changed {
+                        let block = format!("<fullName>Tier_{v}</fullName>\n        <default>{default}</default>");
+                        prop_assert!(text.contains(&block), "Tier_{} missing\n{}", v, text);
+                    }
+                }
             }
         }
     }
@@ -659,4 +735,50 @@ mod end_to_end {
             .success();
         assert_eq!(env.read(&dir, "ours"), env.read(&dir, "git-ours"));
     }
+}
+
+#[test]
+fn diff_names_nested_changes_in_an_object() {
+    let dir = common::fixtures_dir()
+        .join("merge/xml/object_fields_and_their_picklist_values_merge_by_name");
+    let changes = sfsync::xml::diff(&read(&dir, "base.xml"), &read(&dir, "theirs.xml")).unwrap();
+    let summaries: Vec<&str> = changes.iter().map(|c| c.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "fields[Channel__c] added",
+            "fields[Priority__c].label: Priority -> Ticket Priority",
+            "fields[Priority__c].valueSet values reordered: High, Medium, Low",
+        ]
+    );
+    let json = serde_json::to_value(&changes[2]).unwrap();
+    assert_eq!(json["change"], "reordered");
+}
+
+#[test]
+fn crlf_files_keep_crlf_around_conflict_markers() {
+    let base = LABELS_BASE.replace('\n', "\r\n");
+    let ours = base.replace("Invoice paid<", "Invoice settled<");
+    let theirs = base.replace("Invoice paid<", "Paid in full<");
+    let options = MergeOptions {
+        style: ConflictStyle::Diff3,
+        ..MergeOptions::default()
+    };
+    let merged = sfsync::xml::merge(
+        base.as_bytes(),
+        ours.as_bytes(),
+        theirs.as_bytes(),
+        &options,
+    )
+    .unwrap();
+    assert_eq!(merged.conflicts, 1);
+    let text = String::from_utf8(merged.content).unwrap();
+    assert!(text.ends_with("</CustomLabels>\r\n"));
+    for line in text.split_inclusive('\n') {
+        assert!(
+            line.ends_with("\r\n"),
+            "line without CR: {line:?}\n{text:?}"
+        );
+    }
+    assert_markers_on_own_lines(&text, 7);
 }

@@ -5,8 +5,7 @@
 //! anonymous lists by position. Whitespace between elements never counts; leaf
 //! values are compared as a person reads them (entities decoded).
 
-use std::collections::{HashMap, HashSet};
-
+use super::hash::{FxMap, FxSet};
 use super::list::{self, Plan};
 use super::seq;
 use super::tree::{Node, Tree};
@@ -115,12 +114,12 @@ impl<'t, 'a> Differ<'t, 'a> {
         let path_len = self.path.len();
         list::push_path(&mut self.path, name);
         match list::plan(self.root_type, &self.path, [(self.o, o), (self.n, n)]) {
-            Plan::Keyed([ko, kn]) => {
+            Plan::Keyed(_, [ko, kn]) => {
                 let ko: Vec<&str> = ko.iter().map(AsRef::as_ref).collect();
                 let kn: Vec<&str> = kn.iter().map(AsRef::as_ref).collect();
                 self.keyed(name, o, n, &ko, &kn, None);
             }
-            Plan::OrderedKeyed([ko, kn], display) => {
+            Plan::OrderedKeyed(_, [ko, kn], display) => {
                 let ko: Vec<&str> = ko.iter().map(AsRef::as_ref).collect();
                 let kn: Vec<&str> = kn.iter().map(AsRef::as_ref).collect();
                 self.keyed(name, o, n, &ko, &kn, Some(display.unwrap_or(name)));
@@ -167,8 +166,8 @@ impl<'t, 'a> Differ<'t, 'a> {
         kn: &[&str],
         reorder_name: Option<&str>,
     ) {
-        let mo: HashMap<&str, usize> = ko.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-        let mn: HashSet<&str> = kn.iter().copied().collect();
+        let mo: FxMap<&str, usize> = ko.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let mn: FxSet<&str> = kn.iter().copied().collect();
         for (j, key) in kn.iter().enumerate() {
             let unit_len = self.unit.len();
             list::push_unit(&mut self.unit, name, Some(key));

@@ -3,9 +3,9 @@
 //! that both see the same items.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::ops::Range;
 
+use super::hash::FxSet;
 use super::table::{self, KeyChain, Shape};
 use super::tree::{Node, Tree};
 
@@ -59,9 +59,9 @@ pub fn items<'n>(groups: &[Group<'_>], kids: &'n [Node], name: &str) -> &'n [Nod
 /// How a list is treated once the table and the actual items are consulted.
 pub enum Plan<'a, const N: usize> {
     /// Unordered set with one unique key per item on every side.
-    Keyed([Vec<Cow<'a, str>>; N]),
+    Keyed(Key, [Keys<'a>; N]),
     /// Ordered list with one unique key per item on every side.
-    OrderedKeyed([Vec<Cow<'a, str>>; N], Option<&'static str>),
+    OrderedKeyed(Key, [Keys<'a>; N], Option<&'static str>),
     /// Ordered list of anonymous items.
     Positional,
     /// At most one item on every side: one element, merged as itself.
@@ -78,18 +78,18 @@ pub fn plan<'a, const N: usize>(
     match table::lookup(root_type, path) {
         Some(rule) => match rule.shape {
             Shape::Keyed(chain) => match choose_keys(chain, sides) {
-                Some((_, keys)) => Plan::Keyed(keys),
+                Some((key, keys)) => Plan::Keyed(key, keys),
                 None => Plan::Positional,
             },
             Shape::OrderedKeyed(chain) => match choose_keys(chain, sides) {
-                Some((_, keys)) => Plan::OrderedKeyed(keys, rule.display),
+                Some((key, keys)) => Plan::OrderedKeyed(key, keys, rule.display),
                 None => Plan::Positional,
             },
             Shape::Ordered => Plan::Positional,
         },
         None => {
-            if let Some((_, keys)) = choose_keys(table::DEFAULT_CHAIN, sides) {
-                Plan::Keyed(keys)
+            if let Some((key, keys)) = choose_keys(table::DEFAULT_CHAIN, sides) {
+                Plan::Keyed(key, keys)
             } else if sides.iter().all(|(_, items)| items.len() <= 1) {
                 Plan::Single
             } else {
@@ -109,15 +109,18 @@ pub fn choose_keys<'a, const N: usize>(
     'keys: for key in chain {
         let mut all: [Vec<Cow<'a, str>>; N] = std::array::from_fn(|_| Vec::new());
         for (slot, (tree, items)) in all.iter_mut().zip(sides.iter()) {
-            let mut seen = HashSet::with_capacity(items.len());
             for item in items.iter() {
                 let Some(k) = key_of(tree, item, key) else {
                     continue 'keys;
                 };
                 slot.push(k);
             }
-            for k in slot.iter() {
-                if !seen.insert(k.as_ref()) {
+            // Salesforce usually writes keyed lists sorted: strictly increasing
+            // keys are unique without hashing them.
+            if !slot.windows(2).all(|w| w[0] < w[1]) {
+                let mut seen = FxSet::default();
+                seen.reserve(slot.len());
+                if !slot.iter().all(|k| seen.insert(k.as_ref())) {
                     continue 'keys;
                 }
             }

@@ -3,19 +3,22 @@
 //! The merge writes its result while it walks the three trees. Anything one
 //! side did not change is copied from the side that did, byte for byte,
 //! including the trivia before it; only elements both sides changed are opened
-//! up and merged child by child. Keyed sets are merged item by item, ordered
-//! lists as sequences (diff3 over item identities), and a true conflict is
-//! written with git's markers, each on its own line, around the smallest element
-//! that holds it. A safety net re-reads a clean result before it is returned.
+//! up and merged child by child. Keyed lists are merged item by item (an
+//! ordered keyed list, like picklist values, follows the side that reordered
+//! it; two different reorders are one conflict), lists without keys as
+//! sequences (diff3 over the items' text), a multi-line text value both sides
+//! edited line by line, and a true conflict is written with git's markers,
+//! each on its own line, around the smallest element that holds it. A safety
+//! net re-reads a clean result and checks that no key was lost or doubled.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
-use super::list::{self, Plan};
+use super::hash::{FxMap, FxSet};
+use super::list::{self, Key, Plan};
 use super::seq::{self, Chunk};
 use super::tree::{Node, Tree};
 use super::Error;
-use crate::merge::text::MergeOptions;
+use crate::merge::text::{self, MergeOptions};
 
 /// Merges three parsed versions; the caller has ruled out the trivial cases.
 pub fn merge_trees(
@@ -58,6 +61,7 @@ pub fn merge_trees(
         unit: String::new(),
         pending_newline: false,
         eol,
+        root_lists: Vec::new(),
     };
     merger.write(prolog);
     merger.merge_node(Some(&base.root), &ours.root, &theirs.root);
@@ -68,7 +72,7 @@ pub fn merge_trees(
     }
     let (out, conflicts) = (merger.out, merger.conflicts);
     if conflicts == 0 {
-        safety_net(base, ours, theirs, &out)?;
+        safety_net(base, ours, theirs, &out, &merger.root_lists)?;
     }
     Ok((out, conflicts))
 }
@@ -100,6 +104,9 @@ struct Merger<'t, 'a> {
     /// A marker line was written and still needs its line ending.
     pending_newline: bool,
     eol: &'static str,
+    /// Keyed lists directly under the root and the key each was merged by,
+    /// for the safety net.
+    root_lists: Vec<(String, Key)>,
 }
 
 /// One item of a keyed list after deciding where it goes, with its index on
@@ -198,6 +205,13 @@ impl<'t, 'a> Merger<'t, 'a> {
             Some(b) => choose3(bt.start_tag(b), ot.start_tag(o), tt.start_tag(t)),
             None => (ot.start_tag(o) == tt.start_tag(t)).then(|| ot.start_tag(o)),
         };
+        if leaf {
+            if let (Some(b), Some(start)) = (b, start) {
+                if self.merge_text_value(b, o, t, lead, start) {
+                    return;
+                }
+            }
+        }
         let Some(start) = start.filter(|_| !leaf) else {
             self.conflict(b, Some(o), Some(t));
             return;
@@ -213,6 +227,33 @@ impl<'t, 'a> Merger<'t, 'a> {
         self.write(ot.end_tag(o));
     }
 
+    /// Merges a multi-line text value both sides edited (a formula, a
+    /// description) line by line, as git would; returns false, writing
+    /// nothing, when that conflicts or the value is not multi-line text.
+    fn merge_text_value(&mut self, b: &Node, o: &Node, t: &Node, lead: &str, start: &str) -> bool {
+        let (bt, ot, tt) = (self.b, self.o, self.t);
+        let plain = |tree: &Tree<'_>, n: &Node| n.child_count == 0 && !tree.is_self_closing(n);
+        if !(plain(bt, b) && plain(ot, o) && plain(tt, t)) {
+            return false;
+        }
+        let (bc, oc, tc) = (bt.content(b), ot.content(o), tt.content(t));
+        if !(oc.contains('\n') && tc.contains('\n')) {
+            return false;
+        }
+        let merged = text::merge(bc.as_bytes(), oc.as_bytes(), tc.as_bytes(), self.options);
+        if !merged.is_clean() {
+            return false;
+        }
+        let Ok(content) = String::from_utf8(merged.content) else {
+            return false;
+        };
+        self.write(lead);
+        self.write(start);
+        self.write(&content);
+        self.write(ot.end_tag(o));
+        true
+    }
+
     fn merge_children(&mut self, b: Option<&Node>, o: &Node, t: &Node) {
         let (bt, ot, tt) = (self.b, self.o, self.t);
         let bk: &[Node] = b.map_or(&[], |b| bt.children(b));
@@ -223,7 +264,7 @@ impl<'t, 'a> Merger<'t, 'a> {
             list::groups(tt, tk),
         ) else {
             // Interleaved names: the children are one ordered list.
-            self.merge_sequence("*", bk, ok, tk, None);
+            self.merge_sequence("*", bk, ok, tk);
             return;
         };
         let mut names: Vec<&str> = og.iter().map(|g| g.name).collect();
@@ -258,10 +299,15 @@ impl<'t, 'a> Merger<'t, 'a> {
             &self.path,
             [(self.b, b), (self.o, o), (self.t, t)],
         );
+        let ordered = matches!(plan, Plan::OrderedKeyed(..));
         match plan {
-            Plan::Keyed(keys) => self.merge_keyed(name, b, o, t, &keys, false),
-            Plan::OrderedKeyed(keys, _) => self.merge_keyed(name, b, o, t, &keys, true),
-            Plan::Positional => self.merge_sequence(name, b, o, t, None),
+            Plan::Keyed(key, keys) | Plan::OrderedKeyed(key, keys, _) => {
+                if !self.path.contains('/') {
+                    self.root_lists.push((name.to_string(), key));
+                }
+                self.merge_keyed(name, b, o, t, &keys, ordered)
+            }
+            Plan::Positional => self.merge_sequence(name, b, o, t),
             Plan::Single => {
                 let unit_len = self.unit.len();
                 list::push_unit(&mut self.unit, name, None);
@@ -331,6 +377,20 @@ impl<'t, 'a> Merger<'t, 'a> {
         ordered: bool,
     ) {
         let [kb, ko, kt] = keys;
+        if !ordered && is_sorted(kb) && is_sorted(ko) && is_sorted(kt) {
+            // All three sorted (as retrieve writes them): the result is the
+            // sorted union, found by walking the three lists together.
+            for e in join_sorted(kb, ko, kt) {
+                self.emit(
+                    name,
+                    e.key,
+                    e.b.map(|i| &b[i]),
+                    e.o.map(|i| &o[i]),
+                    e.t.map(|i| &t[i]),
+                );
+            }
+            return;
+        }
         let (mb, mo, mt) = (index(kb), index(ko), index(kt));
         let ours_reordered = reordered(ko, &mo, kb, &mb);
         let theirs_reordered = reordered(kt, &mt, kb, &mb);
@@ -339,7 +399,6 @@ impl<'t, 'a> Merger<'t, 'a> {
             return;
         }
         let theirs_spine = !ours_reordered && theirs_reordered;
-        let sorted = !ordered && is_sorted(kb) && is_sorted(ko) && is_sorted(kt);
         let (spine, other, spine_map) = if theirs_spine {
             (kt, ko, &mt)
         } else {
@@ -369,9 +428,6 @@ impl<'t, 'a> Merger<'t, 'a> {
             entries.push(entry(k));
         }
         entries.extend(pending.map(|(_, e)| e));
-        if sorted {
-            entries.sort_by(|x, y| x.key.cmp(y.key));
-        }
         for e in entries {
             self.emit(
                 name,
@@ -383,99 +439,36 @@ impl<'t, 'a> Merger<'t, 'a> {
         }
     }
 
-    /// Merges an ordered list as a sequence of identities (keys, or the items'
-    /// text when they have no key).
-    fn merge_sequence(
-        &mut self,
-        name: &str,
-        b: &[Node],
-        o: &[Node],
-        t: &[Node],
-        keys: Option<&[Vec<Cow<'a, str>>; 3]>,
-    ) {
+    /// Merges an ordered list of anonymous items as a sequence: diff3 over the
+    /// items' text, where an item replaced one for one by another counts as the
+    /// same item edited, and is merged leaf by leaf.
+    fn merge_sequence(&mut self, name: &str, b: &[Node], o: &[Node], t: &[Node]) {
         let (bt, ot, tt) = (self.b, self.o, self.t);
-        let ids = |tree: &Tree<'a>, items: &[Node], i: usize| -> Vec<&str> {
-            match keys {
-                Some(keys) => keys[i].iter().map(AsRef::as_ref).collect(),
-                None => items.iter().map(|n| tree.raw(n)).collect(),
-            }
+        let ids = |tree: &Tree<'a>, items: &[Node]| -> Vec<&'a str> {
+            items.iter().map(|n| tree.raw(n)).collect()
         };
-        let (ib, io, it) = (ids(bt, b, 0), ids(ot, o, 1), ids(tt, t, 2));
+        let (ib, io, it) = (ids(bt, b), ids(ot, o), ids(tt, t));
         let mut position = 0;
         for chunk in seq::diff3(&ib, &io, &it) {
             match chunk {
                 Chunk::Stable { base, ours, theirs } => {
                     for ((x, y), z) in base.zip(ours).zip(theirs) {
                         position += 1;
-                        self.emit_ordered(
-                            name,
-                            keys.map(|_| io[y]),
-                            position,
-                            Some(&b[x]),
-                            Some(&o[y]),
-                            Some(&t[z]),
-                        );
+                        self.emit_positional(name, position, &b[x], &o[y], &t[z]);
                     }
                 }
                 Chunk::Changed { base, ours, theirs } => {
                     let (sb, so, st) = (&ib[base.clone()], &io[ours.clone()], &it[theirs.clone()]);
-                    let find = |ids: &[&str], start: usize, key: &str| {
-                        ids.iter().position(|k| *k == key).map(|p| start + p)
-                    };
-                    if so == sb || st == sb || so == st {
-                        // One side kept the order (or both made the same
-                        // change): follow the other, merging each item's content.
-                        let (follow, follow_ids, follow_start) = if so == sb {
-                            (2, st, theirs.start)
-                        } else {
-                            (1, so, ours.start)
-                        };
-                        // An item the followed side dropped that the other side
-                        // edited is a delete/modify conflict on the whole chunk.
-                        let dropped_but_edited = sb.iter().enumerate().any(|(p, key)| {
-                            if follow_ids.contains(key) {
-                                return false;
-                            }
-                            let base_raw = bt.raw(&b[base.start + p]);
-                            let kept = if follow == 2 {
-                                find(so, ours.start, key).map(|i| ot.raw(&o[i]))
-                            } else {
-                                find(st, theirs.start, key).map(|i| tt.raw(&t[i]))
-                            };
-                            kept.is_some_and(|raw| raw != base_raw)
-                        });
-                        if dropped_but_edited {
-                            self.conflict_chunk(name, &b[base], &o[ours], &t[theirs]);
-                            continue;
-                        }
-                        for (p, key) in follow_ids.iter().enumerate() {
+                    if so == sb {
+                        for z in theirs {
                             position += 1;
-                            let x = find(sb, base.start, key);
-                            let (y, z) = if follow == 2 {
-                                (find(so, ours.start, key), Some(follow_start + p))
-                            } else {
-                                (Some(follow_start + p), find(st, theirs.start, key))
-                            };
-                            self.emit_ordered(
-                                name,
-                                keys.map(|_| *key),
-                                position,
-                                x.map(|i| &b[i]),
-                                y.map(|i| &o[i]),
-                                z.map(|i| &t[i]),
-                            );
+                            self.write(tt.with_lead(&t[z]));
                         }
-                    } else if keys.is_none()
-                        && base.len() == 1
-                        && ours.len() == 1
-                        && theirs.len() == 1
-                    {
-                        // One anonymous item both sides edited in place.
-                        position += 1;
-                        let unit_len = self.unit.len();
-                        list::push_position(&mut self.unit, name, position);
-                        self.merge_node(Some(&b[base.start]), &o[ours.start], &t[theirs.start]);
-                        self.unit.truncate(unit_len);
+                    } else if st == sb || so == st {
+                        for y in ours {
+                            position += 1;
+                            self.write(ot.with_lead(&o[y]));
+                        }
                     } else {
                         position += ours.len();
                         self.conflict_chunk(name, &b[base], &o[ours], &t[theirs]);
@@ -485,31 +478,17 @@ impl<'t, 'a> Merger<'t, 'a> {
         }
     }
 
-    fn emit_ordered(
-        &mut self,
-        name: &str,
-        key: Option<&str>,
-        position: usize,
-        b: Option<&Node>,
-        o: Option<&Node>,
-        t: Option<&Node>,
-    ) {
-        match key {
-            Some(key) => self.emit(name, key, b, o, t),
-            None => {
-                if let (Some(o), Some(t)) = (o, t) {
-                    if self.o.raw(o) == self.t.raw(t) {
-                        let ot = self.o;
-                        self.write(ot.with_lead(o));
-                        return;
-                    }
-                }
-                let unit_len = self.unit.len();
-                list::push_position(&mut self.unit, name, position);
-                self.merge_optional(b, o, t);
-                self.unit.truncate(unit_len);
-            }
+    fn emit_positional(&mut self, name: &str, position: usize, b: &Node, o: &Node, t: &Node) {
+        let ot = self.o;
+        if ot.raw(o) == self.t.raw(t) {
+            self.write(ot.with_lead(o));
+            return;
         }
+        let unit_len = self.unit.len();
+        let element = if name == "*" { ot.name(o) } else { name };
+        list::push_position(&mut self.unit, element, position);
+        self.merge_node(Some(b), o, t);
+        self.unit.truncate(unit_len);
     }
 
     /// Writes a conflict over a run of list items.
@@ -533,7 +512,34 @@ impl<'t, 'a> Merger<'t, 'a> {
     }
 }
 
-fn index<'k>(keys: &'k [Cow<'_, str>]) -> HashMap<&'k str, usize> {
+/// Returns the entries of three sorted key lists in key order.
+fn join_sorted<'k>(
+    kb: &'k [Cow<'_, str>],
+    ko: &'k [Cow<'_, str>],
+    kt: &'k [Cow<'_, str>],
+) -> Vec<Entry<'k>> {
+    let mut entries = Vec::with_capacity(ko.len().max(kt.len()) + 16);
+    let (mut ib, mut io, mut it) = (0, 0, 0);
+    loop {
+        let heads = [kb.get(ib), ko.get(io), kt.get(it)];
+        let Some(key) = heads.into_iter().flatten().map(|k| k.as_ref()).min() else {
+            break;
+        };
+        let at = |keys: &[Cow<'_, str>], i: &mut usize| {
+            (keys.get(*i).map(AsRef::as_ref) == Some(key)).then(|| {
+                *i += 1;
+                *i - 1
+            })
+        };
+        let (b, o, t) = (at(kb, &mut ib), at(ko, &mut io), at(kt, &mut it));
+        if o.is_some() || t.is_some() {
+            entries.push(Entry { key, b, o, t });
+        }
+    }
+    entries
+}
+
+fn index<'k>(keys: &'k [Cow<'_, str>]) -> FxMap<&'k str, usize> {
     keys.iter()
         .enumerate()
         .map(|(i, k)| (k.as_ref(), i))
@@ -547,9 +553,9 @@ fn is_sorted(keys: &[Cow<'_, str>]) -> bool {
 /// Returns true when `side` lists the items it shares with `base` in another order.
 fn reordered(
     side: &[Cow<'_, str>],
-    side_map: &HashMap<&str, usize>,
+    side_map: &FxMap<&str, usize>,
     base: &[Cow<'_, str>],
-    base_map: &HashMap<&str, usize>,
+    base_map: &FxMap<&str, usize>,
 ) -> bool {
     let a = side.iter().filter(|k| base_map.contains_key(k.as_ref()));
     let b = base.iter().filter(|k| side_map.contains_key(k.as_ref()));
@@ -557,18 +563,21 @@ fn reordered(
 }
 
 /// Re-reads a clean result and checks, for every keyed list under the root,
-/// that no key either side has disappeared unless a side deleted it, and that
-/// no key appears twice.
+/// that no key appears twice and that no key ours or theirs has disappeared
+/// unless a side deleted it.
 fn safety_net(
     base: &Tree<'_>,
     ours: &Tree<'_>,
     theirs: &Tree<'_>,
     merged: &str,
+    lists: &[(String, Key)],
 ) -> Result<(), Error> {
     let fail = |reason: String| Error::SafetyNet { reason };
     let out = Tree::parse(merged.as_bytes(), "merged result")
         .map_err(|e| fail(format!("the result is not well-formed XML ({e})")))?;
-    let root_type = ours.name(&ours.root);
+    if lists.is_empty() {
+        return Ok(());
+    }
     let kids = |t: &Tree<'_>| t.children(&t.root).to_vec();
     let (bk, ok, tk, mk) = (kids(base), kids(ours), kids(theirs), kids(&out));
     let (Some(bg), Some(og), Some(tg)) = (
@@ -576,59 +585,147 @@ fn safety_net(
         list::groups(ours, &ok),
         list::groups(theirs, &tk),
     ) else {
-        return Ok(());
+        return Err(fail("the inputs' lists changed shape".into()));
     };
     let mg = list::groups(&out, &mk)
         .ok_or_else(|| fail("the result interleaves lists the inputs kept together".into()))?;
-    let mut names: Vec<&str> = og.iter().chain(tg.iter()).map(|g| g.name).collect();
-    names.dedup();
-    for name in names {
-        let (b, o, t, m) = (
-            list::items(&bg, &bk, name),
-            list::items(&og, &ok, name),
-            list::items(&tg, &tk, name),
-            list::items(&mg, &mk, name),
-        );
-        let Some(chain) = chain_for(root_type, name) else {
-            continue;
-        };
-        let Some((key, [kb, ko, kt])) =
-            list::choose_keys(chain, [(base, b), (ours, o), (theirs, t)])
-        else {
-            continue;
-        };
-        let mut merged_keys = HashSet::new();
-        for item in m {
+    let key_set = |tree: &Tree<'_>, items: &[Node], key: Key| -> FxSet<String> {
+        items
+            .iter()
+            .filter_map(|n| list::key_of(tree, n, key))
+            .map(Cow::into_owned)
+            .collect()
+    };
+    for (name, key) in lists {
+        let name = name.as_str();
+        let mut merged_keys: FxSet<Cow<'_, str>> = FxSet::default();
+        for item in list::items(&mg, &mk, name) {
             let k = list::key_of(&out, item, key)
                 .ok_or_else(|| fail(format!("an item of {name} lost its key")))?;
             if !merged_keys.insert(k) {
                 return Err(fail(format!("{name} holds a key twice")));
             }
         }
-        let (sb, so, st): (HashSet<&str>, HashSet<&str>, HashSet<&str>) = (
-            kb.iter().map(AsRef::as_ref).collect(),
-            ko.iter().map(AsRef::as_ref).collect(),
-            kt.iter().map(AsRef::as_ref).collect(),
-        );
-        for k in so.iter().chain(st.iter()) {
-            let deleted = sb.contains(k) && !(so.contains(k) && st.contains(k));
-            if !deleted && !merged_keys.contains(&Cow::Borrowed(*k)) {
-                return Err(fail(format!(
-                    "{name}[{}] would be lost",
-                    list::display_key(k)
-                )));
+        let base_items = list::items(&bg, &bk, name);
+        let sides = [
+            (
+                ours,
+                list::items(&og, &ok, name),
+                theirs,
+                list::items(&tg, &tk, name),
+            ),
+            (
+                theirs,
+                list::items(&tg, &tk, name),
+                ours,
+                list::items(&og, &ok, name),
+            ),
+        ];
+        // Sets of base and the other side are only needed for a missing key,
+        // which only a deletion explains.
+        for (tree, items, other_tree, other_items) in sides {
+            let mut explained: Option<(FxSet<String>, FxSet<String>)> = None;
+            for item in items {
+                let Some(k) = list::key_of(tree, item, key) else {
+                    continue;
+                };
+                if merged_keys.contains(&k) {
+                    continue;
+                }
+                let (in_base, in_other) = explained.get_or_insert_with(|| {
+                    (
+                        key_set(base, base_items, key),
+                        key_set(other_tree, other_items, key),
+                    )
+                });
+                let deleted_by_other =
+                    in_base.contains(k.as_ref()) && !in_other.contains(k.as_ref());
+                if !deleted_by_other {
+                    return Err(fail(format!(
+                        "{name}[{}] would be lost",
+                        list::display_key(&k)
+                    )));
+                }
             }
         }
     }
     Ok(())
 }
 
-/// Returns the key chain that applies to a list directly under the root.
-fn chain_for(root_type: &str, name: &str) -> Option<super::table::KeyChain> {
-    use super::table::Shape;
-    match super::table::lookup(root_type, name).map(|r| r.shape) {
-        Some(Shape::Keyed(chain) | Shape::OrderedKeyed(chain)) => Some(chain),
-        Some(Shape::Ordered) => None,
-        None => Some(super::table::DEFAULT_CHAIN),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(names: &[&str]) -> String {
+        let items: String = names
+            .iter()
+            .map(|n| format!("    <labels>\n        <fullName>{n}</fullName>\n        <value>{n}</value>\n    </labels>\n"))
+            .collect();
+        format!("<CustomLabels>\n{items}</CustomLabels>\n")
+    }
+
+    fn net(base: &[&str], ours: &[&str], theirs: &[&str], merged: &[&str]) -> Result<(), Error> {
+        let (b, o, t, m) = (labels(base), labels(ours), labels(theirs), labels(merged));
+        let (tb, to, tt) = (
+            Tree::parse(b.as_bytes(), "base").unwrap(),
+            Tree::parse(o.as_bytes(), "ours").unwrap(),
+            Tree::parse(t.as_bytes(), "theirs").unwrap(),
+        );
+        let key: Key = &["fullName"];
+        safety_net(&tb, &to, &tt, &m, &[("labels".to_string(), key)])
+    }
+
+    #[test]
+    fn the_safety_net_accepts_deletions_and_additions() {
+        assert!(net(&["A", "B"], &["A", "B", "C"], &["A"], &["A", "C"]).is_ok());
+    }
+
+    #[test]
+    fn the_safety_net_catches_a_lost_key() {
+        let err = net(&["A"], &["A", "C"], &["A", "D"], &["A", "D"]).unwrap_err();
+        assert!(err.to_string().contains("labels[C] would be lost"), "{err}");
+        // A key both sides kept cannot vanish either.
+        assert!(net(&["A", "B"], &["A", "B"], &["A", "B", "C"], &["A", "C"]).is_err());
+    }
+
+    #[test]
+    fn the_safety_net_catches_a_duplicated_key() {
+        let err = net(&["A"], &["A", "C"], &["A", "C"], &["A", "C", "C"]).unwrap_err();
+        assert!(err.to_string().contains("holds a key twice"), "{err}");
+    }
+
+    #[test]
+    fn the_safety_net_catches_malformed_output() {
+        let (b, o) = (labels(&["A"]), labels(&["A", "B"]));
+        let (tb, to) = (
+            Tree::parse(b.as_bytes(), "base").unwrap(),
+            Tree::parse(o.as_bytes(), "ours").unwrap(),
+        );
+        let err = safety_net(&tb, &to, &tb, "<CustomLabels><labels>", &[]).unwrap_err();
+        assert!(matches!(err, Error::SafetyNet { .. }), "{err}");
+    }
+
+    #[test]
+    fn sorted_lists_join_in_key_order_without_losing_entries() {
+        let keys = |k: &[&'static str]| k.iter().map(|s| Cow::Borrowed(*s)).collect::<Vec<_>>();
+        let (b, o, t) = (
+            keys(&["a", "c", "e"]),
+            keys(&["a", "b", "c"]),
+            keys(&["c", "d", "e"]),
+        );
+        let joined: Vec<(&str, bool, bool, bool)> = join_sorted(&b, &o, &t)
+            .into_iter()
+            .map(|e| (e.key, e.b.is_some(), e.o.is_some(), e.t.is_some()))
+            .collect();
+        assert_eq!(
+            joined,
+            [
+                ("a", true, true, false),
+                ("b", false, true, false),
+                ("c", true, true, true),
+                ("d", false, false, true),
+                ("e", true, false, true),
+            ]
+        );
     }
 }

@@ -16,6 +16,7 @@
 //! back to git's line merge.
 
 mod diff;
+mod hash;
 mod list;
 mod merge;
 mod seq;

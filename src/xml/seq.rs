@@ -5,15 +5,16 @@
 //! keys), interned to tokens and aligned with imara-diff's histogram diff, the
 //! algorithm git uses for its best line merges.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use imara_diff::{Algorithm, Diff, Token};
 
+use super::hash::FxMap;
+
 /// Interns identities so that sequences of them can be diffed.
 #[derive(Default)]
 pub struct Interner<'k> {
-    ids: HashMap<&'k str, u32>,
+    ids: FxMap<&'k str, u32>,
 }
 
 impl<'k> Interner<'k> {
