@@ -22,10 +22,10 @@ fn method(out: &mut String, i: usize, variant: u32, extra: bool) {
     out.push_str("        return result;\n    }\n");
 }
 
-/// Returns base, ours and theirs: ours edits every 50th method and appends
-/// methods at the end; theirs edits every 70th method (some on other lines of
-/// the same methods) and adds methods in the middle.
-fn generate() -> (String, String, String) {
+/// Returns base, ours and theirs: ours edits every `ours_every`th method and
+/// appends methods at the end; theirs edits every `theirs_every`th method
+/// (some on other lines of the same methods) and adds methods in the middle.
+fn generate(ours_every: usize, theirs_every: usize) -> (String, String, String) {
     let methods = TARGET_LINES / 13;
     let render = |edit: &dyn Fn(usize) -> (u32, bool), added: &dyn Fn(usize) -> Option<String>| {
         let mut out = String::from(
@@ -42,12 +42,15 @@ fn generate() -> (String, String, String) {
         out
     };
     let base = render(&|_| (0, false), &|_| None);
-    let ours = render(&|i| (if i % 50 == 0 { 1 } else { 0 }, false), &|i| {
-        (i == methods - 1).then(|| {
+    let ours = render(
+        &|i| (if i % ours_every == 0 { 1 } else { 0 }, false),
+        &|i| {
+            (i == methods - 1).then(|| {
                 "\n    public void finish(Database.BatchableContext context) {\n        System.debug('done');\n    }\n".to_string()
             })
-    });
-    let theirs = render(&|i| (0, i % 70 == 0), &|i| {
+        },
+    );
+    let theirs = render(&|i| (0, i % theirs_every == 0), &|i| {
         (i == methods / 2).then(|| {
                 "\n    public Iterable<SObject> start(Database.BatchableContext context) {\n        return [SELECT Id FROM Account];\n    }\n".to_string()
             })
@@ -73,8 +76,38 @@ fn mean(runs: u32, mut f: impl FnMut()) -> Duration {
     start.elapsed() / runs
 }
 
+/// Prints the worst case beside the benchmark: every method edited on both
+/// sides, so no untouched run can be set aside and all three sides are parsed
+/// in full.
+fn dense_edits_figure() {
+    let (base, ours, theirs) = generate(1, 1);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (name, text) in [("base", &base), ("ours", &ours), ("theirs", &theirs)] {
+        std::fs::write(dir.path().join(format!("{name}.cls")), text).expect("write input");
+    }
+    let options = MergeOptions::default();
+    let apex = mean(5, || {
+        black_box(
+            sfsync::apex::merge(
+                base.as_bytes(),
+                ours.as_bytes(),
+                theirs.as_bytes(),
+                &options,
+            )
+            .expect("merges"),
+        );
+    });
+    let git = mean(5, || git_merge_file(dir.path()));
+    println!(
+        "apex_merge (every method edited on both sides): sfsync::apex::merge {:.2} ms, git merge-file {:.2} ms, ratio {:.2}x",
+        apex.as_secs_f64() * 1e3,
+        git.as_secs_f64() * 1e3,
+        apex.as_secs_f64() / git.as_secs_f64()
+    );
+}
+
 fn bench(c: &mut Criterion) {
-    let (base, ours, theirs) = generate();
+    let (base, ours, theirs) = generate(50, 70);
     let dir = tempfile::tempdir().expect("temporary directory");
     for (name, text) in [("base", &base), ("ours", &ours), ("theirs", &theirs)] {
         std::fs::write(dir.path().join(format!("{name}.cls")), text).expect("write input");
@@ -109,6 +142,8 @@ fn bench(c: &mut Criterion) {
         git.as_secs_f64() * 1e3,
         apex.as_secs_f64() / git.as_secs_f64()
     );
+
+    dense_edits_figure();
 
     let mut group = c.benchmark_group("apex_merge_20k_lines");
     group.sample_size(20);

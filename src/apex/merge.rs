@@ -91,6 +91,7 @@ fn merge_parsed(
         t: &t,
         options,
         out: String::with_capacity(ours.len().max(theirs.len()) + 64),
+        broken: false,
         conflicts: 0,
         expected: Vec::new(),
     };
@@ -101,8 +102,14 @@ fn merge_parsed(
         out,
         conflicts,
         mut expected,
+        broken,
         ..
     } = merger;
+    if broken {
+        return Err(Error::Unsafe {
+            reason: "a member's line merge did not give UTF-8".into(),
+        });
+    }
     if conflicts == 0 {
         check(&out, &mut expected, &o)?;
     }
@@ -153,6 +160,8 @@ struct Merger<'m, 'a> {
     t: &'m File<'a>,
     options: &'m MergeOptions,
     out: String,
+    /// Set when a line merge gave bytes that are not UTF-8.
+    broken: bool,
     conflicts: usize,
     /// Identity paths of every member written, checked against the re-parse.
     expected: Vec<String>,
@@ -178,8 +187,12 @@ impl Merger<'_, '_> {
     }
 
     fn push_merged(&mut self, merged: Merged) {
-        let content = String::from_utf8(merged.content)
-            .expect("a line merge of UTF-8 texts splits only at newlines");
+        // A line merge of UTF-8 texts splits only at newlines, so this never
+        // fails; if it ever did, the merge is refused rather than guessed.
+        let Ok(content) = String::from_utf8(merged.content) else {
+            self.broken = true;
+            return;
+        };
         if merged.conflicts > 0 {
             // Conflict markers must start a line.
             if !self.out.is_empty() && !self.out.ends_with('\n') {
