@@ -401,6 +401,17 @@ where
         .collect()
 }
 
+/// Finds a component among components sorted as [`resolve_source_paths`] returns them.
+pub fn find_component<'a>(
+    components: &'a [SourceComponent],
+    component: &Component,
+) -> Option<&'a SourceComponent> {
+    components
+        .binary_search_by(|c| c.component.cmp(component))
+        .ok()
+        .map(|i| &components[i])
+}
+
 /// Returns true when a type's children live inside the parent's one file
 /// but are addressable on their own (Workflow rules, custom labels).
 pub fn has_addressable_children_inside(def: &TypeDef) -> bool {
@@ -706,6 +717,11 @@ mod tests {
             ]
         );
         assert_eq!(components[0].files[0].path, format!("{D}/classes/A.cls"));
+        let b = Component::parse("ApexClass:B").expect("component");
+        let found = find_component(&components, &b).expect("B is listed");
+        assert_eq!(found.files.len(), 2);
+        let missing = Component::parse("ApexClass:C").expect("component");
+        assert!(find_component(&components, &missing).is_none());
         assert_eq!(
             components[0].metadata_file(),
             Some(format!("{D}/classes/A.cls-meta.xml").as_str())
