@@ -251,3 +251,27 @@ fn the_sample_project_resolves_every_file_to_a_known_component() {
         "the working tree and HEAD agree right after a commit"
     );
 }
+
+#[test]
+fn a_project_in_a_subdirectory_is_found_from_inside_it_at_a_revision() {
+    let env = TestEnv::new();
+    let repo = env.init_repo("mono");
+    env.write(&repo, "sf/sfdx-project.json", PROJECT_JSON);
+    env.write(&repo, &format!("sf/{D}/classes/A.cls"), "class A {}\n");
+    env.write(&repo, "web/index.html", "<html/>\n");
+    env.commit_all(&repo, "monorepo");
+    let sf = repo.join("sf");
+    let at_head = listed(&env, &sf, &["components", "HEAD", "--json"]);
+    let working = listed(&env, &sf, &["components", "--json"]);
+    assert_eq!(at_head, working);
+    assert_eq!(
+        at_head,
+        [(
+            "ApexClass".to_string(),
+            "A".to_string(),
+            vec![format!("{D}/classes/A.cls")]
+        )]
+    );
+    let run = env.sfsync(&repo, &["components", "HEAD"]).expect_status(2);
+    assert!(run.stderr.contains("sfdx-project.json"), "{}", run.stderr);
+}

@@ -1,6 +1,7 @@
 //! Conversion between source and metadata format, checked against the
 //! Salesforce CLI's own golden files (fixtures/sdr-conversion) and by round trips.
 
+use proptest::prelude::*;
 use sfsync::convert::{
     self, destructive_manifest, mdapi_to_source, source_to_mdapi, Files, Manifest,
 };
@@ -400,4 +401,49 @@ fn the_sample_project_round_trips_through_metadata_format() {
     let back = mdapi_to_source(Registry::get(), &package.files, "force-app", &existing)
         .expect("to source");
     assert_same_files(&back, &source);
+}
+
+/// Builds a source-format object with `fields` (name -> label) and the object's own label.
+fn object_source(label: &str, fields: &std::collections::BTreeMap<String, String>) -> Files {
+    let esc = |t: &str| quick_xml::escape::escape(t).into_owned();
+    let d = "force-app/main/default/objects/Gen__c";
+    let ns = "xmlns=\"http://soap.sforce.com/2006/04/metadata\"";
+    let decl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    let mut files = Files::new();
+    files.insert(
+        format!("{d}/Gen__c.object-meta.xml"),
+        format!(
+            "{decl}<CustomObject {ns}>\n    <label>{}</label>\n</CustomObject>\n",
+            esc(label)
+        )
+        .into_bytes(),
+    );
+    for (name, field_label) in fields {
+        files.insert(
+            format!("{d}/fields/{name}__c.field-meta.xml"),
+            format!(
+                "{decl}<CustomField {ns}>\n    <fullName>{name}__c</fullName>\n    <inlineHelpText>\n        <text>{}</text>\n    </inlineHelpText>\n</CustomField>\n",
+                esc(field_label)
+            )
+            .into_bytes(),
+        );
+    }
+    files
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn decomposed_objects_round_trip_whatever_the_names_and_text(
+        label in "[ -~\n]{0,24}",
+        fields in prop::collection::btree_map("[A-Za-z][A-Za-z0-9_]{0,10}", "[ -~\n]{0,24}", 0..8),
+    ) {
+        let source = object_source(&label, &fields);
+        let package = source_to_mdapi(Registry::get(), &source, "63.0").expect("to mdapi");
+        prop_assert_eq!(package.files.len(), 1);
+        let existing: Vec<String> = source.keys().cloned().collect();
+        let back = mdapi_to_source(Registry::get(), &package.files, "force-app", &existing).expect("to source");
+        prop_assert_eq!(back, source);
+    }
 }

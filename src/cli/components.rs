@@ -37,7 +37,7 @@ pub fn run(ui: &Ui, args: ComponentsArgs) -> Result<(), CommandError> {
             let files = project.working_tree_files().map_err(metadata_error)?;
             (project.components(files), project.root().to_path_buf())
         }
-        Some(rev) => at_revision(rev)?,
+        Some(rev) => at_revision(rev, &cwd)?,
     };
     let filters = path_filters(&root, &cwd, &args.paths);
     let selected: Vec<&SourceComponent> = components
@@ -70,21 +70,66 @@ pub fn run(ui: &Ui, args: ComponentsArgs) -> Result<(), CommandError> {
 }
 
 /// Lists the components of `rev`, reading the project files from the same tree.
-fn at_revision(rev: &str) -> Result<(Vec<SourceComponent>, PathBuf), CommandError> {
+///
+/// The project is the one holding the current directory: its
+/// `sfdx-project.json` is looked up from there towards the repository root,
+/// in the revision's tree.
+fn at_revision(rev: &str, cwd: &Path) -> Result<(Vec<SourceComponent>, PathBuf), CommandError> {
     let repo = git2::Repository::open_from_env()?;
     let tree = RevTree::resolve(&repo, rev).map_err(tree_error)?;
-    let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-    let project_json = tree.read(PROJECT_FILE).map_err(tree_error)?.ok_or_else(|| {
+    let workdir = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+    let canonical_workdir = workdir.canonicalize().unwrap_or_else(|_| workdir.clone());
+    let canonical_cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    let here = canonical_cwd
+        .strip_prefix(&canonical_workdir)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let mut candidate = Some(here.as_str());
+    let mut found = None;
+    while let Some(dir) = candidate {
+        let file = join(dir, PROJECT_FILE);
+        if let Some(json) = tree.read(&file).map_err(tree_error)? {
+            found = Some((dir.to_string(), json));
+            break;
+        }
+        candidate = if dir.is_empty() {
+            None
+        } else {
+            Some(dir.rsplit_once('/').map_or("", |(parent, _)| parent))
+        };
+    }
+    let (project_dir, project_json) = found.ok_or_else(|| {
         CommandError::input(
-            format!("`{rev}` has no {PROJECT_FILE} at the repository root"),
-            format!("pick a revision of the Salesforce DX project, or commit {PROJECT_FILE} at the root"),
+            format!("`{rev}` has no {PROJECT_FILE} in this directory or above it"),
+            format!("pick a revision of the Salesforce DX project, or commit {PROJECT_FILE} at the project root"),
         )
     })?;
-    let forceignore = tree.read(FORCEIGNORE_FILE).map_err(tree_error)?;
+    let forceignore = tree
+        .read(&join(&project_dir, FORCEIGNORE_FILE))
+        .map_err(tree_error)?;
+    let root = workdir.join(&project_dir);
     let project =
         Project::load(&root, &project_json, forceignore.as_deref()).map_err(metadata_error)?;
-    let files = tree.files().map_err(tree_error)?;
+    let prefix = if project_dir.is_empty() {
+        String::new()
+    } else {
+        format!("{project_dir}/")
+    };
+    let files: Vec<String> = tree
+        .files()
+        .map_err(tree_error)?
+        .into_iter()
+        .filter_map(|f| f.strip_prefix(prefix.as_str()).map(str::to_string))
+        .collect();
     Ok((project.components(files), root))
+}
+
+fn join(dir: &str, file: &str) -> String {
+    if dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{dir}/{file}")
+    }
 }
 
 /// Turns the `-- <paths>` arguments (relative to the current directory) into

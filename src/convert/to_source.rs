@@ -321,7 +321,19 @@ fn static_resource(
     let Some((path, bytes)) = content else {
         return Ok(outputs);
     };
-    if staticresource::is_archive(content_type.as_deref(), bytes) {
+    // A resource the project keeps as one file (`X.zip`, `X.js`) stays one file,
+    // as SDR does when it merges into an existing component.
+    let existing_ext = existing.get(&component).and_then(|files| {
+        files.iter().find_map(|f| {
+            let (parent, file) = f.rsplit_once('/').unwrap_or(("", f));
+            if parent.rsplit('/').next() != Some(dir.as_str()) {
+                return None;
+            }
+            let ext = file.strip_prefix(name)?.strip_prefix('.')?;
+            (!ext.ends_with("-meta.xml")).then(|| ext.to_string())
+        })
+    });
+    if existing_ext.is_none() && staticresource::is_archive(content_type.as_deref(), bytes) {
         for (inside, content) in staticresource::unzip(path, bytes)? {
             outputs.push(Output {
                 component: component.clone(),
@@ -331,14 +343,6 @@ fn static_resource(
         }
         return Ok(outputs);
     }
-    // A single file keeps the extension it already has in the project.
-    let existing_ext = existing.get(&component).and_then(|files| {
-        files.iter().find_map(|f| {
-            let file = f.rsplit('/').next()?;
-            let ext = file.strip_prefix(name)?.strip_prefix('.')?;
-            (!ext.ends_with("-meta.xml") && !ext.contains('/')).then(|| ext.to_string())
-        })
-    });
     let ext = existing_ext
         .unwrap_or_else(|| staticresource::extension_for(content_type.as_deref()).to_string());
     outputs.push(Output {

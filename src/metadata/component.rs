@@ -127,6 +127,15 @@ impl Component {
         Some(Component::new(MetadataType::from_name(kind)?, name))
     }
 
+    /// Returns true when `pattern` (`Type:Name`, `*` matching any run of
+    /// characters in either part, as in `--component ApexClass:Invoice*`) names this component.
+    pub fn matches_pattern(&self, pattern: &str) -> bool {
+        let Some((kind, name)) = pattern.split_once(':') else {
+            return false;
+        };
+        glob_match(kind, self.kind.name()) && glob_match(name, &self.full_name)
+    }
+
     /// Returns the parent component of a child (`CustomField:A.F` -> `CustomObject:A`).
     pub fn parent(&self) -> Option<Component> {
         let def = self.kind.def()?;
@@ -144,6 +153,26 @@ impl fmt::Display for Component {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.kind, self.full_name)
     }
+}
+
+/// Matches `text` against `pattern`, where `*` stands for any run of characters.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// What one file is to its component.
@@ -399,6 +428,17 @@ where
             SourceComponent { component, files }
         })
         .collect()
+}
+
+/// Finds a component among components sorted as [`resolve_source_paths`] returns them.
+pub fn find_component<'a>(
+    components: &'a [SourceComponent],
+    component: &Component,
+) -> Option<&'a SourceComponent> {
+    components
+        .binary_search_by(|c| c.component.cmp(component))
+        .ok()
+        .map(|i| &components[i])
 }
 
 /// Returns true when a type's children live inside the parent's one file
@@ -706,6 +746,11 @@ mod tests {
             ]
         );
         assert_eq!(components[0].files[0].path, format!("{D}/classes/A.cls"));
+        let b = Component::parse("ApexClass:B").expect("component");
+        let found = find_component(&components, &b).expect("B is listed");
+        assert_eq!(found.files.len(), 2);
+        let missing = Component::parse("ApexClass:C").expect("component");
+        assert!(find_component(&components, &missing).is_none());
         assert_eq!(
             components[0].metadata_file(),
             Some(format!("{D}/classes/A.cls-meta.xml").as_str())
@@ -731,6 +776,22 @@ mod tests {
             Some("Workflow:Account")
         );
         assert!(Component::parse("NoSuchType:X").is_none());
+        let class = Component::parse("ApexClass:InvoiceService").expect("parses");
+        for (pattern, expected) in [
+            ("ApexClass:InvoiceService", true),
+            ("ApexClass:Invoice*", true),
+            ("ApexClass:*Service", true),
+            ("ApexClass:*", true),
+            ("*:Invoice*", true),
+            ("Apex*:In*ce*e", true),
+            ("ApexClass:Invoice", false),
+            ("ApexClass:*Test", false),
+            ("ApexTrigger:*", false),
+            ("InvoiceService", false),
+            ("ApexClass:Invoice*Service*x", false),
+        ] {
+            assert_eq!(class.matches_pattern(pattern), expected, "{pattern}");
+        }
         assert!(Component::parse("ApexClass:").is_none());
     }
 }

@@ -18,8 +18,8 @@ pub mod project;
 pub mod registry;
 
 pub use component::{
-    resolve_source_path, resolve_source_paths, Component, FileRole, MetadataType, SourceComponent,
-    SourceFile,
+    find_component, resolve_source_path, resolve_source_paths, Component, FileRole, MetadataType,
+    SourceComponent, SourceFile,
 };
 pub use project::{PackageDir, Project, FORCEIGNORE_FILE, PROJECT_FILE};
 pub use registry::{Adapter, Registry, Transformer, TypeDef, METADATA_NS};

@@ -170,11 +170,22 @@ impl Project {
 
     /// Returns true when `.forceignore` or the built-in rules exclude a repo-relative file path.
     pub fn is_ignored(&self, path: &str) -> bool {
-        if path.split('/').any(|segment| segment.starts_with('.')) {
+        let mut rel = Path::new(path);
+        if rel.has_root() {
+            // The matcher only takes paths below the project root.
+            match rel.strip_prefix(&self.root) {
+                Ok(stripped) => rel = stripped,
+                Err(_) => return false,
+            }
+        }
+        if rel
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        {
             return true;
         }
         self.ignore
-            .matched_path_or_any_parents(Path::new(path), false)
+            .matched_path_or_any_parents(rel, false)
             .is_ignore()
     }
 
@@ -308,6 +319,14 @@ mod tests {
         assert!(p.is_ignored("force-app/.eslintrc.json"));
         assert!(p.is_ignored("force-app/main/.hidden/A.cls"));
         assert!(p.is_ignored("force-app/package2-descriptor.json"));
+        assert!(
+            p.is_ignored("/repo/force-app/x.tmp"),
+            "absolute paths below the root"
+        );
+        assert!(
+            !p.is_ignored("/elsewhere/x.tmp"),
+            "no panic outside the root"
+        );
     }
 
     #[test]
