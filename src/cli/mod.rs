@@ -16,7 +16,10 @@ mod merge_driver;
 mod org;
 mod orgs;
 mod output;
+mod pull;
+mod push;
 mod revision;
+mod selection;
 mod snapshot;
 mod status;
 
@@ -78,6 +81,12 @@ pub enum Command {
     Init(init::InitArgs),
     /// Show an org's snapshots, deployments and promotions
     Log(log::LogArgs),
+    /// Retrieve an org's metadata into the working tree and show what changed
+    #[command(after_help = pull::AFTER_HELP)]
+    Pull(pull::PullArgs),
+    /// Deploy a revision's components to an org and record the outcome
+    #[command(after_help = push::AFTER_HELP)]
+    Push(push::PushArgs),
     /// Retrieve orgs and commit their state on their org branches
     #[command(after_help = snapshot::AFTER_HELP)]
     Snapshot(snapshot::SnapshotArgs),
@@ -117,6 +126,8 @@ pub fn main() -> ExitCode {
         Command::Hook(args) => hook::run(&ui, args),
         Command::Init(args) => init::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),
+        Command::Pull(args) => pull::run(&ui, args),
+        Command::Push(args) => push::run(&ui, args),
         Command::Snapshot(args) => snapshot::run(&ui, args),
         Command::Status(args) => status::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
