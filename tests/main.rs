@@ -12,5 +12,6 @@ mod org_cli;
 mod org_client;
 mod org_jsforce;
 mod pre_push;
+mod push_pull;
 mod snapshot;
 mod xml_merge;
