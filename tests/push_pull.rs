@@ -348,3 +348,82 @@ fn pull_deletes_a_component_the_org_lost_only_when_named() {
         .join("InvoiceStatus.cls-meta.xml")
         .exists());
 }
+
+#[test]
+fn pull_never_overwrites_uncommitted_changes_without_force() {
+    let env = TestEnv::new();
+    let repo = pipeline_repo(&env, &["uat"]);
+    let in_org = org_dir(&env, "uat").join("classes/InvoiceStatus.cls");
+    let org_text = std::fs::read_to_string(&in_org)
+        .expect("seeded org")
+        .replace("OVERDUE", "OVERDUE,\n    CANCELLED");
+    std::fs::write(&in_org, &org_text).expect("edit the org");
+    let local = format!("{CLASSES}/InvoiceStatus.cls");
+    let mine = env
+        .read(&repo, &local)
+        .replace("OVERDUE", "OVERDUE,\n    VOID");
+    env.write(&repo, &local, &mine);
+
+    let run = env.sfsync(&repo, &["pull", "uat"]).expect_status(1);
+    assert!(run.stderr.contains("InvoiceStatus.cls"), "{}", run.stderr);
+    assert_eq!(env.read(&repo, &local), mine, "uncommitted work was lost");
+
+    env.sfsync(&repo, &["pull", "uat", "--force"]).success();
+    assert_eq!(env.read(&repo, &local), org_text);
+}
+
+#[test]
+fn push_to_an_unreachable_org_exits_3_and_records_nothing() {
+    let env = TestEnv::new();
+    let repo = pipeline_repo(&env, &["uat"]);
+    let config = env
+        .read(&repo, "sfsync.toml")
+        .replace("local:../orgs/uat", "http://127.0.0.1:9");
+    env.write(&repo, "sfsync.toml", config);
+    env.commit_all(&repo, "uat is elsewhere");
+    let sha = head(&env, &repo);
+    let run = env
+        .command(crate::common::sfsync_bin(), &repo)
+        .args(["push", "uat", "--", CLASSES])
+        .env("SFSYNC_ACCESS_TOKEN", "00Dfake!token")
+        .output()
+        .expect("run git-sfsync");
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_ne!(
+        env.git(&repo, &["notes", "--ref", "sfsync", "show", &sha])
+            .status,
+        0,
+        "an attempt that never reached the org recorded a note"
+    );
+}
+
+#[test]
+fn push_json_reports_the_deploy() {
+    let env = TestEnv::new();
+    let repo = pipeline_repo(&env, &["uat"]);
+    let run = env
+        .sfsync(
+            &repo,
+            &[
+                "push",
+                "uat",
+                "HEAD",
+                "--json",
+                "--component",
+                "ApexClass:InvoiceStatus",
+            ],
+        )
+        .success();
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON output");
+    assert_eq!(value["succeeded"], true, "{}", run.stdout);
+    assert_eq!(
+        value["deployed"],
+        serde_json::json!(["ApexClass:InvoiceStatus"])
+    );
+    assert_eq!(value["commit"].as_str(), Some(head(&env, &repo).as_str()));
+}

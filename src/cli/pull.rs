@@ -24,7 +24,10 @@ arrived, and files outside the selection are never touched.
 A file the org no longer has is deleted from the working tree only when its
 component is named by --component or --manifest (wildcards included): a plain
 pull, or a selection by path, never deletes, so work not deployed yet is not
-lost.
+lost. A file with uncommitted changes is not overwritten (exit 1, nothing
+written) unless --force is given. Profiles and permission sets are retrieved
+together with everything the project tracks, since their content depends on
+what else is in the retrieve.
 
 Examples:
   git sfsync pull uat
@@ -37,6 +40,9 @@ pub struct PullArgs {
     pub alias: String,
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Overwrite files that have uncommitted changes
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What a pull did, for `--json`.
@@ -77,7 +83,17 @@ pub fn run(ui: &Ui, args: PullArgs) -> Result<(), CommandError> {
         .filter(|p| selects_path(&selection, p))
         .cloned()
         .collect();
-    let manifest = manifest_for(&selection, &selected_local, &api_version);
+    let mut manifest = manifest_for(&selection, &selected_local, &api_version);
+    if manifest
+        .types
+        .iter()
+        .any(|t| CONTEXT_DEPENDENT.contains(&t.name.as_str()))
+    {
+        manifest = union(
+            manifest,
+            sfsync::snapshot::tracked_manifest(&local, &api_version),
+        );
+    }
     if manifest.types.is_empty() {
         return Err(CommandError::input(
             "the selection names no component",
@@ -95,6 +111,23 @@ pub fn run(ui: &Ui, args: PullArgs) -> Result<(), CommandError> {
     })?;
 
     let plan = plan(&selection, &selected_local, retrieved.files, &root)?;
+    if !args.force {
+        let dirty = uncommitted(&repo, &plan)?;
+        if !dirty.is_empty() {
+            for path in &dirty {
+                eprintln!("{path}: uncommitted changes would be overwritten");
+            }
+            return Err(CommandError::new(
+                ExitKind::Found,
+                miette::miette!(
+                    code = "sfsync::pull::dirty",
+                    help = "commit or stash them first, or pass --force to overwrite them",
+                    "pull would overwrite {} file(s) with uncommitted changes; nothing was written",
+                    dirty.len()
+                ),
+            ));
+        }
+    }
     let components = diff::diff_files(plan.changed.clone(), diff::Options::default());
     write(&root, &plan)?;
 
@@ -185,6 +218,48 @@ fn manifest_for(selection: &Selection, selected_local: &[String], api_version: &
             .collect(),
         version: api_version.to_string(),
     }
+}
+
+/// Types whose retrieved content depends on what else the retrieve names (a
+/// profile only lists permissions for the components retrieved with it).
+const CONTEXT_DEPENDENT: &[&str] = &["Profile", "PermissionSet"];
+
+/// Returns the union of two manifests.
+fn union(a: Package, b: Package) -> Package {
+    let mut members: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for t in a.types.into_iter().chain(b.types) {
+        members.entry(t.name).or_default().extend(t.members);
+    }
+    Package {
+        types: members
+            .into_iter()
+            .map(|(name, members)| PackageTypeMembers {
+                members: members.into_iter().collect(),
+                name,
+            })
+            .collect(),
+        version: a.version,
+    }
+}
+
+/// Returns the planned paths that have uncommitted changes (staged,
+/// unstaged, or untracked with other content) in the working tree.
+fn uncommitted(repo: &git2::Repository, plan: &Plan) -> Result<Vec<String>, CommandError> {
+    let mut dirty = Vec::new();
+    for file in &plan.changed {
+        if file.old.is_none() {
+            continue;
+        }
+        let status = match repo.status_file(Path::new(&file.path)) {
+            Ok(status) => status,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if !status.is_empty() && !status.contains(git2::Status::IGNORED) {
+            dirty.push(file.path.clone());
+        }
+    }
+    Ok(dirty)
 }
 
 /// The files a pull changes in the working tree.

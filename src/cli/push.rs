@@ -112,6 +112,8 @@ struct Report<'a> {
 struct Plan {
     files: Files,
     deletions: Vec<ComponentKey>,
+    /// Selected files no metadata type claims: kept in git, never deployed.
+    skipped: Vec<String>,
 }
 
 impl Plan {
@@ -154,6 +156,9 @@ pub fn run(ui: &Ui, args: PushArgs) -> Result<(), CommandError> {
         &commit.tree()?,
         snapshot.as_ref().map(|c| c.tree()).transpose()?.as_ref(),
     )?;
+    for path in &plan.skipped {
+        ui.warn(format!("{path}: not a metadata file, not deployed"));
+    }
     if plan.files.is_empty() && plan.deletions.is_empty() {
         return Err(CommandError::input(
             format!(
@@ -339,6 +344,7 @@ fn plan(
     for (path, content) in at_rev {
         // A file no metadata type claims cannot be deployed; it stays in git only.
         let Some(key) = format::component_of(&path) else {
+            plan.skipped.push(path);
             continue;
         };
         present.insert(key);
