@@ -427,3 +427,101 @@ fn push_json_reports_the_deploy() {
     );
     assert_eq!(value["commit"].as_str(), Some(head(&env, &repo).as_str()));
 }
+
+#[test]
+fn pull_of_a_profile_and_an_object_brings_only_those_with_unit_changes() {
+    let env = TestEnv::new();
+    let repo = pipeline_repo(&env, &["uat"]);
+    let org = org_dir(&env, "uat");
+    let profile = org.join("profiles/Admin.profile-meta.xml");
+    let text = std::fs::read_to_string(&profile).expect("seeded profile");
+    let edited = text.replacen(
+        "<apexClass>InvoiceStatus</apexClass>\n        <enabled>true</enabled>",
+        "<apexClass>InvoiceStatus</apexClass>\n        <enabled>false</enabled>",
+        1,
+    );
+    assert_ne!(edited, text, "the fixture grants InvoiceStatus");
+    std::fs::write(&profile, edited).expect("edit the profile in the org");
+    let field = org.join("objects/Invoice__c/fields/Account__c.field-meta.xml");
+    let text = std::fs::read_to_string(&field).expect("seeded field");
+    std::fs::write(
+        &field,
+        text.replace("<label>Account</label>", "<label>Customer</label>"),
+    )
+    .expect("edit the field in the org");
+    // Also changed in the org, but not selected.
+    let class = org.join("classes/InvoiceStatus.cls");
+    let text = std::fs::read_to_string(&class).expect("seeded class");
+    std::fs::write(&class, format!("{text}// org only\n")).expect("edit the class");
+
+    let run = env
+        .sfsync(
+            &repo,
+            &[
+                "pull",
+                "uat",
+                "--component",
+                "Profile:Admin",
+                "--component",
+                "CustomObject:Invoice__c",
+            ],
+        )
+        .success();
+    assert!(
+        run.stdout.contains("Profile:Admin (modified)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("InvoiceStatus"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("CustomField:Invoice__c.Account__c (modified)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Customer"), "{}", run.stdout);
+    let status = env.git(&repo, &["status", "--porcelain"]).success().stdout;
+    let mut changed: Vec<&str> = status.lines().map(|l| &l[3..]).collect();
+    changed.sort();
+    assert_eq!(
+        changed,
+        [
+            "force-app/main/default/objects/Invoice__c/fields/Account__c.field-meta.xml",
+            "force-app/main/default/profiles/Admin.profile-meta.xml",
+        ],
+        "{status}"
+    );
+}
+
+#[test]
+fn push_of_one_field_updates_the_object_in_the_org() {
+    let env = TestEnv::new();
+    let repo = pipeline_repo(&env, &["uat"]);
+    let rel = "force-app/main/default/objects/Invoice__c/fields/Account__c.field-meta.xml";
+    let text = env.read(&repo, rel);
+    env.write(
+        &repo,
+        rel,
+        text.replace("<label>Account</label>", "<label>Customer</label>"),
+    );
+    env.commit_all(&repo, "relabel Account__c");
+    env.sfsync(
+        &repo,
+        &[
+            "push",
+            "uat",
+            "--component",
+            "CustomField:Invoice__c.Account__c",
+        ],
+    )
+    .success();
+    let in_org = std::fs::read_to_string(
+        org_dir(&env, "uat").join("objects/Invoice__c/fields/Account__c.field-meta.xml"),
+    )
+    .expect("field in the org");
+    assert!(in_org.contains("<label>Customer</label>"), "{in_org}");
+    // The object's other fields are still there.
+    assert!(org_dir(&env, "uat")
+        .join("objects/Invoice__c/fields/Amount__c.field-meta.xml")
+        .exists());
+}
