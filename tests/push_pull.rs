@@ -74,6 +74,8 @@ fn push_deploys_a_changed_class_and_records_it() {
         .success()
         .stdout;
     assert_eq!(on_branch, source);
+    let log = env.sfsync(&repo, &["log", "uat"]).success().stdout;
+    assert!(log.contains("deploy"), "{log}");
     // The org branch still equals the live org: a new snapshot finds nothing.
     let again = env.sfsync(&repo, &["snapshot", "uat"]).success();
     assert!(again.stdout.contains("no changes"), "{}", again.stdout);
@@ -115,6 +117,8 @@ fn push_of_apex_that_does_not_compile_fails_at_the_line_and_changes_nothing() {
         .stdout;
     assert!(note.contains(r#""outcome":"failed""#), "{note}");
     assert!(note.contains("InvoiceStatus.cls:3:"), "{note}");
+    let log = env.sfsync(&repo, &["log", "uat"]).success().stdout;
+    assert!(log.contains("FAILED from main"), "{log}");
     // A failure never reaches the org branch.
     assert_eq!(
         env.git(&repo, &["rev-parse", "--verify", "-q", "orgs/uat"])

@@ -268,7 +268,7 @@ pub fn run(ui: &Ui, args: PushArgs) -> Result<(), CommandError> {
             Outcome::Failed
         },
         target: args.alias.clone(),
-        source: args.rev.clone(),
+        source: source_name(&repo, &args.rev),
         at: jiff::Timestamp::now().to_string(),
         components: report
             .deployed
@@ -321,6 +321,22 @@ pub fn run(ui: &Ui, args: PushArgs) -> Result<(), CommandError> {
     } else {
         Err(CommandError::reported(ExitKind::Found))
     }
+}
+
+/// Names what was deployed for the record: the branch HEAD is on rather
+/// than `HEAD`, which means nothing once HEAD moves.
+fn source_name(repo: &git2::Repository, rev: &str) -> String {
+    if rev == "HEAD" {
+        if let Some(branch) = repo
+            .head()
+            .ok()
+            .filter(git2::Reference::is_branch)
+            .and_then(|h| h.shorthand().ok().map(str::to_string))
+        {
+            return branch;
+        }
+    }
+    rev.to_string()
 }
 
 fn short(oid: git2::Oid) -> String {
