@@ -245,10 +245,16 @@ pub fn run(ui: &Ui, args: PushArgs) -> Result<(), CommandError> {
         .or_else(|_| git2::Signature::now("git-sfsync", "git-sfsync@localhost"))?;
     if succeeded && !args.check_only {
         match &snapshot {
+            // The deploy happened whatever befalls the branch: say so, record
+            // the note, and let the next snapshot bring the branch up to date.
             Some(_) => {
-                let oid = record_on_branch(&repo, &branch, &args.alias, &commit, &plan, &signature)
-                    .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
-                report.org_commit = oid.map(|o| o.to_string());
+                match record_on_branch(&repo, &branch, &args.alias, &commit, &plan, &signature) {
+                    Ok(oid) => report.org_commit = oid.map(|o| o.to_string()),
+                    Err(e) => ui.warn(format!(
+                        "the deploy succeeded but {branch} was not updated ({e}); run `git sfsync snapshot {}`",
+                        args.alias
+                    )),
+                }
             }
             None => ui.warn(format!(
                 "{branch} does not exist: the deploy is not recorded on it; run `git sfsync snapshot {}` to start the org's history",
@@ -553,4 +559,70 @@ fn summary(deployed: &[String], deleted: &[String]) -> String {
         parts.push(format!("deleted {}", list(deleted)));
     }
     parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    const CLASSES: &str = "force-app/main/default/classes";
+    const OBJECT: &str = "force-app/main/default/objects/Obj__c";
+
+    fn files(paths: &[&str]) -> BTreeMap<String, Vec<u8>> {
+        paths
+            .iter()
+            .map(|p| (p.to_string(), b"<x/>".to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn deletions_are_components_gone_since_the_snapshot_children_with_their_parent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("sfdx-project.json"),
+            r#"{"packageDirectories":[{"path":"force-app","default":true}]}"#,
+        )
+        .expect("write project");
+        let repo = git2::Repository::init(dir.path()).expect("init");
+        let project = Project::discover(dir.path()).expect("project");
+        let a = [
+            format!("{CLASSES}/A.cls"),
+            format!("{CLASSES}/A.cls-meta.xml"),
+        ];
+        let snapshot_paths = [
+            a[0].clone(),
+            a[1].clone(),
+            format!("{CLASSES}/B.cls"),
+            format!("{CLASSES}/B.cls-meta.xml"),
+            format!("{OBJECT}/Obj__c.object-meta.xml"),
+            format!("{OBJECT}/fields/F__c.field-meta.xml"),
+            "README.md".to_string(),
+        ];
+        let refs: Vec<&str> = snapshot_paths.iter().map(String::as_str).collect();
+        let snapshot = commit::write_tree(&repo, &files(&refs)).expect("snapshot tree");
+        let rev = commit::write_tree(&repo, &files(&[&a[0], &a[1], "README.md"])).expect("tree");
+        let (snapshot, rev) = (
+            repo.find_tree(snapshot).expect("tree"),
+            repo.find_tree(rev).expect("tree"),
+        );
+
+        let everything = plan(
+            &repo,
+            &project,
+            &Selection::default(),
+            &rev,
+            Some(&snapshot),
+        )
+        .expect("plan");
+        assert_eq!(everything.deployed(), ["ApexClass:A"]);
+        assert_eq!(everything.deleted(), ["ApexClass:B", "CustomObject:Obj__c"]);
+
+        let classes = Selection::new(&[], &[CLASSES.to_string()], None).expect("selection");
+        let only_classes = plan(&repo, &project, &classes, &rev, Some(&snapshot)).expect("plan");
+        assert_eq!(only_classes.deleted(), ["ApexClass:B"]);
+
+        let no_snapshot = plan(&repo, &project, &Selection::default(), &rev, None).expect("plan");
+        assert!(no_snapshot.deletions.is_empty());
+    }
 }
