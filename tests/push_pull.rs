@@ -529,3 +529,57 @@ fn push_of_one_field_updates_the_object_in_the_org() {
         .join("objects/Invoice__c/fields/Amount__c.field-meta.xml")
         .exists());
 }
+
+#[test]
+fn push_of_the_whole_project_leaves_the_org_equal_to_the_revision() {
+    let env = TestEnv::new();
+    let repo = pipeline_repo(&env, &["uat"]);
+    env.sfsync(&repo, &["snapshot", "uat"]).success();
+    let rel = format!("{CLASSES}/InvoiceStatus.cls");
+    let text = env
+        .read(&repo, &rel)
+        .replace("OVERDUE", "OVERDUE,\n    VOID");
+    env.write(&repo, &rel, &text);
+    env.commit_all(&repo, "add VOID");
+    env.sfsync(&repo, &["push", "uat"]).success();
+    // The branch recorded the deploy, and it is the org's truth.
+    env.sfsync(&repo, &["diff", "main", "orgs/uat", "--exit-code"])
+        .success();
+    let again = env.sfsync(&repo, &["snapshot", "uat"]).success();
+    assert!(again.stdout.contains("no changes"), "{}", again.stdout);
+}
+
+#[test]
+fn pull_takes_its_selection_from_a_manifest() {
+    let env = TestEnv::new();
+    let repo = pipeline_repo(&env, &["uat"]);
+    let org = org_dir(&env, "uat");
+    for name in ["InvoiceStatus", "InvoiceService"] {
+        let path = org.join(format!("classes/{name}.cls"));
+        let text = std::fs::read_to_string(&path).expect("seeded org");
+        std::fs::write(&path, format!("{text}// edited in the org\n")).expect("edit");
+    }
+    env.write(
+        env.root(),
+        "package.xml",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Package xmlns="http://soap.sforce.com/2006/04/metadata">
+    <types>
+        <members>InvoiceService</members>
+        <name>ApexClass</name>
+    </types>
+    <version>63.0</version>
+</Package>
+"#,
+    );
+    let manifest = env.root().join("package.xml");
+    let manifest = manifest.to_str().expect("UTF-8 temp path");
+    env.sfsync(&repo, &["pull", "uat", "--manifest", manifest])
+        .success();
+    let status = env.git(&repo, &["status", "--porcelain"]).success().stdout;
+    assert_eq!(
+        status.trim(),
+        format!("M {CLASSES}/InvoiceService.cls"),
+        "{status}"
+    );
+}
