@@ -1,10 +1,9 @@
 //! `git sfsync diff`: semantic differences between revisions, the working
 //! tree, live orgs, or two files.
 
+use super::selection::{selects_path, SelectionArgs};
 use super::{CommandError, ExitKind, Ui};
 use sfsync::diff::{self, ChangedFile, ComponentDiff, Options, Status};
-use sfsync::selection::Selection;
-use std::path::PathBuf;
 
 pub const AFTER_HELP: &str = "\
 Sides are any git revision (a branch, orgs/uat, a snapshot commit, a tag), or
@@ -25,12 +24,6 @@ pub struct DiffArgs {
     /// Compare two files on disk, outside any repository
     #[arg(long)]
     pub no_index: bool,
-    /// Only components matching TYPE:NAME, `*` wildcards allowed (can be repeated)
-    #[arg(long = "component", value_name = "TYPE:NAME")]
-    pub components: Vec<String>,
-    /// Only the components listed in this package.xml
-    #[arg(long, value_name = "FILE")]
-    pub manifest: Option<PathBuf>,
     /// List changed components only
     #[arg(long, conflicts_with = "stat")]
     pub name_only: bool,
@@ -43,9 +36,8 @@ pub struct DiffArgs {
     /// Ignore changes to comments only
     #[arg(long)]
     pub ignore_comments: bool,
-    /// Only these files or folders
-    #[arg(last = true, value_name = "PATH")]
-    pub paths: Vec<String>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
 }
 
 pub fn run(ui: &Ui, args: DiffArgs) -> Result<(), CommandError> {
@@ -86,26 +78,8 @@ fn no_index(args: &DiffArgs, options: Options) -> Result<Vec<ComponentDiff>, Com
 
 fn in_repository(args: &DiffArgs, options: Options) -> Result<Vec<ComponentDiff>, CommandError> {
     let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
-    let manifest_text = match &args.manifest {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-            CommandError::input(
-                format!("cannot read {}: {e}", path.display()),
-                "pass an existing package.xml",
-            )
-        })?),
-        None => None,
-    };
-    let manifest = args
-        .manifest
-        .as_ref()
-        .zip(manifest_text.as_deref())
-        .map(|(p, t)| (p.to_str().unwrap_or_default(), t));
-    let selection = Selection::new(&args.components, &args.paths, manifest)
-        .map_err(|e| CommandError::new(ExitKind::Input, e))?;
-    let filter = |path: &str| {
-        let (component, _) = sfsync::metadata::component::resolve_source_path(path);
-        selection.selects(&component, path)
-    };
+    let selection = args.selection.selection()?;
+    let filter = |path: &str| selects_path(&selection, path);
     let from = args.from.as_deref().unwrap_or("HEAD");
     let old_tree = super::revision::tree(&repo, from)?;
     let files: Vec<ChangedFile> = match &args.to {
@@ -138,26 +112,7 @@ fn print(ui: &Ui, args: &DiffArgs, components: &[ComponentDiff]) -> Result<(), C
                 if n == 1 { "" } else { "s" }
             ));
         } else {
-            ui.data(format!(
-                "{} ({status})",
-                ui.paint("1", &component.component)
-            ));
-            for file in &component.files {
-                if component.files.len() > 1 || file.status != Status::Modified {
-                    let status = match file.status {
-                        Status::Added => "added",
-                        Status::Deleted => "deleted",
-                        Status::Modified => "modified",
-                    };
-                    ui.data(format!("  {} {status}", file.path));
-                }
-                for change in &file.changes {
-                    ui.data(format!("    {change}"));
-                }
-                if let Some(note) = &file.note {
-                    ui.data(format!("    ({note}: compared as text)"));
-                }
-            }
+            print_component(ui, component);
         }
     }
     if args.stat && !ui.quiet {
@@ -168,4 +123,34 @@ fn print(ui: &Ui, args: &DiffArgs, components: &[ComponentDiff]) -> Result<(), C
         ));
     }
     Ok(())
+}
+
+/// Prints one component's unit-level changes, file by file (the default
+/// `diff` output, shared by the commands that report what changed).
+pub fn print_component(ui: &Ui, component: &ComponentDiff) {
+    let status = match component.status {
+        Status::Added => ui.paint("32", "added"),
+        Status::Deleted => ui.paint("31", "deleted"),
+        Status::Modified => ui.paint("33", "modified"),
+    };
+    ui.data(format!(
+        "{} ({status})",
+        ui.paint("1", &component.component)
+    ));
+    for file in &component.files {
+        if component.files.len() > 1 || file.status != Status::Modified {
+            let status = match file.status {
+                Status::Added => "added",
+                Status::Deleted => "deleted",
+                Status::Modified => "modified",
+            };
+            ui.data(format!("  {} {status}", file.path));
+        }
+        for change in &file.changes {
+            ui.data(format!("    {change}"));
+        }
+        if let Some(note) = &file.note {
+            ui.data(format!("    ({note}: compared as text)"));
+        }
+    }
 }

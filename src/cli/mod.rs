@@ -18,7 +18,10 @@ mod org;
 mod orgs;
 mod output;
 mod promote;
+mod pull;
+mod push;
 mod revision;
+mod selection;
 mod snapshot;
 mod status;
 
@@ -89,6 +92,12 @@ pub enum Command {
     /// Promote exactly the chosen components from a source to a branch or org
     #[command(after_help = promote::PROMOTE_HELP)]
     Promote(promote::PromoteArgs),
+    /// Retrieve an org's metadata into the working tree and show what changed
+    #[command(after_help = pull::AFTER_HELP)]
+    Pull(pull::PullArgs),
+    /// Deploy a revision's components to an org and record the outcome
+    #[command(after_help = push::AFTER_HELP)]
+    Push(push::PushArgs),
     /// Retrieve orgs and commit their state on their org branches
     #[command(after_help = snapshot::AFTER_HELP)]
     Snapshot(snapshot::SnapshotArgs),
@@ -131,6 +140,8 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(&ui, args),
         Command::Log(args) => log::run(&ui, args),
         Command::Promote(args) => promote::run_promote(&ui, args),
+        Command::Pull(args) => pull::run(&ui, args),
+        Command::Push(args) => push::run(&ui, args),
         Command::Snapshot(args) => snapshot::run(&ui, args),
         Command::Status(args) => status::run(&ui, args),
         Command::MergeDriver(args) => merge_driver::run(&ui, args),
