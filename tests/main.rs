@@ -1,7 +1,7 @@
 //! One integration test binary (one link step on 2 cores): each module is a
 //! group of user scenarios driving the real `git` and the built `git-sfsync`.
-mod common;
 mod apex_merge;
+mod common;
 mod components;
 mod convert;
 mod demo;

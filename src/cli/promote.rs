@@ -29,21 +29,14 @@ Exit: 0 promoted (or nothing to do), 1 conflicts (blocked, or skipped with --aut
 /// Which components to promote, shared by promote and backpromote.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PromoteSelection {
-    /// Only components matching TYPE:NAME, `*` wildcards allowed (can be repeated)
-    #[arg(long = "component", value_name = "TYPE:NAME")]
-    pub components: Vec<String>,
-    /// Only the components listed in this package.xml
-    #[arg(long, value_name = "FILE")]
-    pub manifest: Option<PathBuf>,
+    #[command(flatten)]
+    pub base: super::selection::SelectionArgs,
     /// The components this commit touched (can be repeated)
     #[arg(long = "commit", value_name = "REV")]
     pub commits: Vec<String>,
     /// The components touched by the source's commits whose message mentions this ID (e.g. JIRA-142)
     #[arg(long, value_name = "ID")]
     pub story: Option<String>,
-    /// Only these files or folders
-    #[arg(last = true, value_name = "PATH")]
-    pub paths: Vec<String>,
 }
 
 /// How to promote, shared by promote and backpromote.
@@ -344,21 +337,8 @@ fn selection(
     flags: &PromoteSelection,
     source_history: Option<git2::Oid>,
 ) -> Result<Selection, CommandError> {
-    let manifest_text = match &flags.manifest {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-            CommandError::input(
-                format!("cannot read {}: {e}", path.display()),
-                "pass an existing package.xml",
-            )
-        })?),
-        None => None,
-    };
-    let manifest = flags
-        .manifest
-        .as_ref()
-        .zip(manifest_text.as_deref())
-        .map(|(p, t)| (p.to_str().unwrap_or_default(), t));
-    let mut paths = flags.paths.clone();
+    let mut selection = flags.base.selection()?;
+    let mut paths = Vec::new();
     let touched =
         |commit: &git2::Commit<'_>, paths: &mut Vec<String>| -> Result<(), CommandError> {
             let parent_tree = commit.parent(0).ok().map(|p| p.tree()).transpose()?;
@@ -398,8 +378,6 @@ fn selection(
         ));
     }
     // Files a commit touched select their whole component.
-    let mut selection = Selection::new(&flags.components, &[], manifest)
-        .map_err(|e| CommandError::new(ExitKind::Input, e))?;
     for path in paths {
         let (component, _) = sfsync::metadata::component::resolve_source_path(&path);
         if component.kind.def().is_some() {
