@@ -6,11 +6,10 @@
 
 use std::fmt;
 
-/// The documented exit codes of every command (README, `--help`).
+/// The documented exit codes of every failing command (README, `--help`);
+/// success is `Ok(())` and exits 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
-    /// 0: success.
-    Success = 0,
     /// 1: found something: conflicts, differences with `--exit-code`, a blocked overwrite.
     Found = 1,
     /// 2: usage or input error (bad arguments, malformed files, bad revision, no project).

@@ -37,6 +37,9 @@ struct Report {
     error: Option<String>,
 }
 
+/// One org's retrieve: the source files, the org id and the API version.
+pub type Retrieved = (RetrievedSource, Option<String>, String);
+
 /// The orgs' current state, retrieved for what the project tracks.
 pub struct Retrieval<'r> {
     pub repo: &'r git2::Repository,
@@ -45,10 +48,7 @@ pub struct Retrieval<'r> {
     /// The tree the first snapshot of an org starts from (sfdx-project.json & co.).
     pub seed: git2::Tree<'r>,
     /// Per alias: the retrieved source, the org id and the API version, or why not.
-    pub results: Vec<(
-        String,
-        Result<(RetrievedSource, Option<String>, String), CommandError>,
-    )>,
+    pub results: Vec<(String, Result<Retrieved, CommandError>)>,
 }
 
 /// Retrieves `aliases` (all orgs when `all`) concurrently.

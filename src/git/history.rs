@@ -102,7 +102,7 @@ pub fn org_log(
             errors: record.errors.clone(),
         });
     }
-    entries.sort_by(|a, b| b.time.cmp(&a.time));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.time));
     entries.truncate(limit);
     Ok(entries)
 }

@@ -132,6 +132,9 @@ pub struct Side<'r> {
 /// A component's version: the blob of each of its differing paths (None = absent).
 type Version = Vec<Option<Oid>>;
 
+/// Who introduced a version on the target, and when (RFC 3339).
+type Introduced = Option<(String, String)>;
+
 /// Plans the promotion of the components selected by `selection` from `source` to `target`.
 pub fn plan(
     repo: &Repository,
@@ -183,8 +186,7 @@ pub fn plan(
         }
     }
     // The target's versions, newest first, to find the newest common one.
-    let mut target_history: BTreeMap<String, Vec<(Version, Option<(String, String)>)>> =
-        BTreeMap::new();
+    let mut target_history: BTreeMap<String, Vec<(Version, Introduced)>> = BTreeMap::new();
     if let Some(tip) = target.history {
         let mut walk = repo.revwalk()?;
         walk.push(tip)?;
