@@ -186,3 +186,39 @@ fn a_bad_revision_is_an_input_error() {
         run.stderr
     );
 }
+
+#[test]
+fn a_live_org_is_a_side_of_the_diff() {
+    let env = TestEnv::new();
+    let repo = crate::common::pipeline_repo(&env, &["uat"]);
+    env.sfsync(&repo, &["snapshot", "uat"]).success();
+    env.sfsync(&repo, &["diff", "orgs/uat", "org:uat", "--exit-code"])
+        .success();
+    let class = crate::common::org_dir(&env, "uat").join("classes/InvoiceService.cls");
+    let text = std::fs::read_to_string(&class).unwrap();
+    std::fs::write(
+        &class,
+        text.replace("addDays(termsDays)", "addDays(termsDays + 2)"),
+    )
+    .unwrap();
+    let run = env
+        .sfsync(&repo, &["diff", "main", "org:uat", "--exit-code"])
+        .expect_status(1);
+    assert!(
+        run.stdout.contains("ApexClass:InvoiceService"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("method dueDateFor(Date, Integer) body changed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.lines().filter(|l| !l.starts_with(' ')).count(),
+        1,
+        "only the changed component: {}",
+        run.stdout
+    );
+}

@@ -79,13 +79,31 @@ fn no_index(args: &DiffArgs, options: Options) -> Result<Vec<ComponentDiff>, Com
 fn in_repository(args: &DiffArgs, options: Options) -> Result<Vec<ComponentDiff>, CommandError> {
     let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
     let selection = args.selection.selection()?;
-    let filter = |path: &str| selects_path(&selection, path);
     let from = args.from.as_deref().unwrap_or("HEAD");
-    let old_tree = super::revision::tree(&repo, from)?;
-    let files: Vec<ChangedFile> = match &args.to {
-        Some(to) => {
-            let new_tree = super::revision::tree(&repo, to)?;
-            diff::changed_between_trees(&repo, Some(&old_tree), Some(&new_tree), &filter)?
+    let mut package_dirs: Option<Vec<String>> = None;
+    let mut side = |spec: &str| -> Result<git2::Tree<'_>, CommandError> {
+        match spec.strip_prefix("org:") {
+            Some(alias) => {
+                let (tree, _, dirs) = super::snapshot::live_tree(&repo, alias)?;
+                package_dirs = Some(dirs);
+                Ok(tree)
+            }
+            None => super::revision::tree(&repo, spec),
+        }
+    };
+    let old_tree = side(from)?;
+    let new_tree = args.to.as_deref().map(&mut side).transpose()?;
+    // A live org only holds metadata: compare the package directories alone.
+    let filter = |path: &str| {
+        selects_path(&selection, path)
+            && package_dirs.as_ref().is_none_or(|dirs| {
+                dirs.iter()
+                    .any(|d| path.starts_with(&format!("{}/", d.trim_end_matches('/'))))
+            })
+    };
+    let files: Vec<ChangedFile> = match &new_tree {
+        Some(new_tree) => {
+            diff::changed_between_trees(&repo, Some(&old_tree), Some(new_tree), &filter)?
         }
         None => diff::changed_against_workdir(&repo, Some(&old_tree), &filter)?,
     };

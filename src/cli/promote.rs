@@ -251,32 +251,13 @@ fn resolve_source<'r>(
     spec: &str,
 ) -> Result<Resolved<'r>, CommandError> {
     if let Some(alias) = spec.strip_prefix("org:") {
-        let retrieval = super::snapshot::retrieve_orgs(repo, &[alias.to_string()], false)?;
-        let (_, result) = retrieval
-            .results
-            .into_iter()
-            .next()
-            .expect("one org asked, one result");
-        let (source, _, _) = result?;
-        let branch = config.orgs[alias].branch_name(alias);
-        let tip = repo
-            .revparse_single(&format!("refs/heads/{branch}"))
-            .and_then(|o| o.peel_to_commit())
-            .ok();
-        let start = match &tip {
-            Some(c) => c.tree()?,
-            None => retrieval.seed.clone(),
-        };
-        let tree = sfsync::snapshot::build_tree(
-            repo,
-            Some(&start),
-            &retrieval.package_dirs,
-            &source.files,
-        )
-        .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
+        config
+            .org(alias)
+            .map_err(|e| CommandError::new(ExitKind::Input, e))?;
+        let (tree, tip, _) = super::snapshot::live_tree(repo, alias)?;
         return Ok(Resolved {
             side: Side {
-                tree: repo.find_tree(tree)?,
+                tree,
                 history: tip.map(|c| c.id()),
             },
             label: spec.to_string(),

@@ -138,6 +138,41 @@ pub fn retrieve_orgs<'r>(
     })
 }
 
+/// Retrieves the org `alias` and returns its live state as a tree (the org
+/// branch's tree, or the project's for an org never snapshotted, with the
+/// package directories replaced by what the org holds), the org branch's tip,
+/// and the package directories.
+pub fn live_tree<'r>(
+    repo: &'r git2::Repository,
+    alias: &str,
+) -> Result<(git2::Tree<'r>, Option<git2::Commit<'r>>, Vec<String>), CommandError> {
+    let retrieval = retrieve_orgs(repo, &[alias.to_string()], false)?;
+    let Retrieval {
+        config,
+        package_dirs,
+        seed,
+        results,
+        ..
+    } = retrieval;
+    let (_, result) = results
+        .into_iter()
+        .next()
+        .expect("one org asked, one result");
+    let (source, _, _) = result?;
+    let branch = config.orgs[alias].branch_name(alias);
+    let tip = repo
+        .revparse_single(&format!("refs/heads/{branch}"))
+        .and_then(|o| o.peel_to_commit())
+        .ok();
+    let start = match &tip {
+        Some(c) => c.tree()?,
+        None => seed,
+    };
+    let tree = snapshot::build_tree(repo, Some(&start), &package_dirs, &source.files)
+        .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
+    Ok((repo.find_tree(tree)?, tip, package_dirs))
+}
+
 /// Records one retrieved org as a snapshot.
 pub fn record(
     retrieval: &Retrieval<'_>,
