@@ -139,3 +139,58 @@ fn override_lets_the_push_through() {
         String::from_utf8_lossy(&forced.stderr)
     );
 }
+
+#[test]
+fn live_check_blocks_a_push_when_the_org_drifted_since_its_snapshot() {
+    let env = TestEnv::new();
+    let repo = crate::common::pipeline_repo(&env, &["uat"]);
+    let config = env.read(&repo, "sfsync.toml").replace(
+        "url = \"local:../orgs/uat\"\n",
+        "url = \"local:../orgs/uat\"\ndeploy_branch = \"release/uat\"\n\n[hooks.pre_push]\nlive = true\n",
+    );
+    env.write(&repo, "sfsync.toml", config);
+    env.commit_all(&repo, "uat deploys from release/uat");
+    env.sfsync(&repo, &["snapshot", "uat"]).success();
+    let remote = env.root().join("remote.git");
+    env.git(
+        env.root(),
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    )
+    .success();
+    let remote = remote.to_str().unwrap().to_string();
+    env.git(&repo, &["branch", "release/uat"]).success();
+    env.git(&repo, &["push", "-q", &remote, "release/uat"])
+        .success();
+
+    let class = crate::common::org_dir(&env, "uat").join("classes/InvoiceService.cls");
+    let text = std::fs::read_to_string(&class).unwrap();
+    std::fs::write(
+        &class,
+        text.replace("addDays(termsDays)", "addDays(termsDays + 5)"),
+    )
+    .unwrap();
+    env.git(&repo, &["checkout", "-q", "release/uat"]).success();
+    env.write(
+        &repo,
+        "force-app/main/default/classes/InvoiceStatus.cls",
+        "public enum InvoiceStatus { DRAFT, SENT, PAID, OVERDUE, VOID }\n",
+    );
+    env.commit_all(&repo, "void status");
+    let blocked = env.git(&repo, &["push", &remote, "release/uat"]);
+    assert_ne!(blocked.status, 0);
+    assert!(
+        blocked
+            .stderr
+            .contains("the org changed since its last snapshot"),
+        "{}",
+        blocked.stderr
+    );
+    assert!(
+        blocked.stderr.contains("ApexClass:InvoiceService"),
+        "{}",
+        blocked.stderr
+    );
+    env.sfsync(&repo, &["snapshot", "uat"]).success();
+    env.git(&repo, &["push", "-q", &remote, "release/uat"])
+        .success();
+}

@@ -58,6 +58,59 @@ fn pre_push(ui: &Ui) -> Result<(), CommandError> {
     {
         return Ok(());
     }
+    if config.hooks.pre_push.live {
+        // The org may have changed since its last snapshot: the check below
+        // only knows what the org branch recorded, so look at the live org first.
+        let mut aliases: Vec<String> = pushed
+            .iter()
+            .filter_map(|p| guard::org_for_ref(&config, &p.remote_ref).map(str::to_string))
+            .collect();
+        aliases.sort();
+        aliases.dedup();
+        let (reports, failed) = super::drift::detect(&repo, &aliases, false, false)?;
+        if let Some(kind) = failed {
+            eprintln!(
+                "git-sfsync: push blocked: the live org check failed (hooks.pre_push.live = true)"
+            );
+            for r in reports.iter().filter(|r| r.error.is_some()) {
+                eprintln!("  {}: {}", r.org, r.error.as_deref().unwrap_or_default());
+            }
+            eprintln!(
+                "To push anyway: {}=1 git push (or git push --no-verify).",
+                guard::ENV_SKIP_HOOK
+            );
+            return Err(CommandError::reported(kind));
+        }
+        let drifted: Vec<_> = reports.iter().filter(|r| r.drifted).collect();
+        if !drifted.is_empty() {
+            eprintln!("git-sfsync: push blocked: the org changed since its last snapshot\n");
+            for r in &drifted {
+                for c in &r.components {
+                    let who = c
+                        .changed_by
+                        .as_deref()
+                        .map(|w| {
+                            format!(
+                                " (changed by {w}{})",
+                                c.changed_at
+                                    .as_deref()
+                                    .map(|a| format!(", {a}"))
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .unwrap_or_default();
+                    eprintln!("  {}: {}{who}", r.org, c.component);
+                }
+            }
+            let org = &drifted[0].org;
+            eprintln!(
+                "\nRecord the org's changes and bring them in first:\n  git sfsync snapshot {org}\n  git merge orgs/{org}\n\
+                 To push anyway: {}=1 git push (or git push --no-verify).",
+                guard::ENV_SKIP_HOOK
+            );
+            return Err(CommandError::found());
+        }
+    }
     let overwrites = guard::check(&repo, &config, &pushed)
         .map_err(|e| CommandError::new(ExitKind::Internal, e))?;
     if overwrites.is_empty() {
