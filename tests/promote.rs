@@ -346,3 +346,113 @@ fn back_promotion_brings_a_prod_hotfix_down_the_pipeline() {
     let log = env.sfsync(&repo, &["log", "dev"]).success();
     assert!(log.stdout.contains("back_promotion"), "{}", log.stdout);
 }
+
+/// Replaces a conflict region (markers included) with `resolution`.
+fn resolve_conflict(text: &str, resolution: &str) -> String {
+    let start = text.find("<<<<<<<").expect("a conflict");
+    let end_marker = text[start..].find(">>>>>>>").expect("its end") + start;
+    let end = text[end_marker..]
+        .find('\n')
+        .map_or(text.len(), |n| end_marker + n + 1);
+    format!("{}{resolution}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn conflicts_are_solved_on_the_fly_and_the_promotion_continues() {
+    let env = TestEnv::new();
+    let repo = setup(&env);
+    hotfix(
+        &env,
+        &repo,
+        "uat",
+        "classes/InvoiceService.cls",
+        "addDays(termsDays)",
+        "addDays(termsDays * 2)",
+    );
+    let stopped = env
+        .sfsync(
+            &repo,
+            &["promote", "--from", "feature/JIRA-142", "--to", "org:uat"],
+        )
+        .expect_status(1);
+    assert!(
+        stopped.stderr.contains("promote --continue"),
+        "{}",
+        stopped.stderr
+    );
+    let conflicted = env.read(&repo, SERVICE);
+    assert_eq!(conflicted.matches("<<<<<<<").count(), 1, "{conflicted}");
+    let region =
+        &conflicted[conflicted.find("<<<<<<<").unwrap()..conflicted.find(">>>>>>>").unwrap()];
+    assert!(
+        !region.contains("public static"),
+        "markers only around the conflicting lines: {region}"
+    );
+    let busy = env
+        .sfsync(
+            &repo,
+            &["promote", "--from", "feature/JIRA-142", "--to", "org:dev"],
+        )
+        .expect_status(2);
+    assert!(busy.stderr.contains("--continue"), "{}", busy.stderr);
+    let unresolved = env
+        .sfsync(&repo, &["promote", "--continue"])
+        .expect_status(2);
+    assert!(
+        unresolved.stderr.contains("not resolved"),
+        "{}",
+        unresolved.stderr
+    );
+
+    env.write(
+        &repo,
+        SERVICE,
+        resolve_conflict(
+            &conflicted,
+            "        return issueDate.addDays(termsDays * 2 + 1);\n",
+        ),
+    );
+    env.git(&repo, &["add", SERVICE]).success();
+    env.sfsync(&repo, &["promote", "--continue"]).success();
+    let deployed = org_file(&env, "uat", "classes/InvoiceService.cls");
+    assert!(deployed.contains("termsDays * 2 + 1"), "{deployed}");
+    assert!(
+        org_file(&env, "uat", "profiles/Admin.profile-meta.xml")
+            .contains("<editable>false</editable>\n        <field>Account.Industry"),
+        "the clean components went too"
+    );
+    assert!(
+        env.read(&repo, SERVICE).contains("addDays(termsDays + 1)"),
+        "the work tree is back to the branch"
+    );
+    assert_eq!(
+        env.git(&repo, &["status", "--porcelain"]).success().stdout,
+        ""
+    );
+}
+
+#[test]
+fn abort_puts_the_work_tree_back() {
+    let env = TestEnv::new();
+    let repo = setup(&env);
+    hotfix(
+        &env,
+        &repo,
+        "uat",
+        "classes/InvoiceService.cls",
+        "addDays(termsDays)",
+        "addDays(termsDays * 2)",
+    );
+    env.sfsync(
+        &repo,
+        &["promote", "--from", "feature/JIRA-142", "--to", "org:uat"],
+    )
+    .expect_status(1);
+    env.sfsync(&repo, &["promote", "--abort"]).success();
+    assert_eq!(
+        env.git(&repo, &["status", "--porcelain"]).success().stdout,
+        ""
+    );
+    assert!(org_file(&env, "uat", "classes/InvoiceService.cls").contains("termsDays * 2"));
+    env.sfsync(&repo, &["promote", "--abort"]).expect_status(2);
+}

@@ -59,11 +59,17 @@ pub struct PromoteMode {
 #[derive(Debug, clap::Args)]
 pub struct PromoteArgs {
     /// Where the components come from: a revision or org:<alias>
-    #[arg(long)]
-    pub from: String,
+    #[arg(long, required_unless_present_any = ["continue_", "abort"])]
+    pub from: Option<String>,
     /// Where they go: a branch or org:<alias>
-    #[arg(long)]
-    pub to: String,
+    #[arg(long, required_unless_present_any = ["continue_", "abort"])]
+    pub to: Option<String>,
+    /// Finish a promotion stopped on conflicts, once they are resolved and `git add`ed
+    #[arg(long = "continue", conflicts_with_all = ["from", "to", "abort"])]
+    pub continue_: bool,
+    /// Abandon a promotion stopped on conflicts and restore the conflicted files
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub abort: bool,
     #[command(flatten)]
     pub selection: PromoteSelection,
     #[command(flatten)]
@@ -101,11 +107,25 @@ pub struct Report {
 
 pub fn run_promote(ui: &Ui, args: PromoteArgs) -> Result<(), CommandError> {
     let repo = sfsync::git::open().map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    if args.abort {
+        return abort(ui, &repo);
+    }
+    if args.continue_ {
+        let report = resume(ui, &repo, &args.mode)?;
+        return finish(ui, &args.mode, vec![report]);
+    }
+    if stopped_state_path(&repo).exists() {
+        return Err(CommandError::input(
+            "a promotion stopped on conflicts is in progress",
+            "finish it with `git sfsync promote --continue` or drop it with `git sfsync promote --abort`",
+        ));
+    }
+    let (from, to) = (args.from.unwrap_or_default(), args.to.unwrap_or_default());
     let report = promote_one(
         ui,
         &repo,
-        &args.from,
-        &args.to,
+        &from,
+        &to,
         &args.selection,
         &args.mode,
         Activity::Promotion,
@@ -465,7 +485,24 @@ fn promote_one(
             false,
             None,
         );
-        if !ui.json {
+        if activity == Activity::Promotion && !mode.dry_run {
+            let stopped =
+                stop_with_conflicts(repo, &source, &target, &plan, flags.story.as_deref())?;
+            if !ui.json {
+                eprintln!(
+                    "\npromotion stopped: {} component(s) would overwrite changes the target has. Nothing was written or deployed.\n\
+                     The conflicted files are in the working tree, markers around the conflicting units only:",
+                    conflicts.len()
+                );
+                for path in &stopped {
+                    eprintln!("  {path}");
+                }
+                eprintln!(
+                    "Resolve them, `git add` them, then run `git sfsync promote --continue` (or `--abort`).\n\
+                     Or promote the other components with --auto, or overwrite with --force."
+                );
+            }
+        } else if !ui.json {
             eprintln!(
                 "\npromotion stopped: {} component(s) would overwrite changes the target has. Nothing was written or deployed.\n\
                  Resolve by bringing the target's changes into {} first (e.g. `git sfsync backpromote` or `git merge`),\n\
@@ -504,6 +541,42 @@ fn promote_one(
         })
         .map(|c| c.component.clone())
         .collect();
+    apply(
+        ui,
+        repo,
+        &config,
+        &root,
+        &source,
+        &target,
+        &plan,
+        &changes,
+        &promoted,
+        mode,
+        activity,
+        flags.story.as_deref(),
+        report,
+    )
+}
+
+/// Carries out a promotion whose plan has no unresolved conflicts left:
+/// deploys (validated first) into an org, or commits onto a branch, and
+/// records the outcome.
+#[allow(clippy::too_many_arguments)] // the promotion's resolved state, each used once
+fn apply(
+    ui: &Ui,
+    repo: &git2::Repository,
+    config: &Config,
+    root: &std::path::Path,
+    source: &Resolved<'_>,
+    target: &Resolved<'_>,
+    plan: &Plan,
+    changes: &BTreeMap<String, Option<Vec<u8>>>,
+    promoted: &[String],
+    mode: &PromoteMode,
+    activity: Activity,
+    story: Option<&str>,
+    mut report: Report,
+) -> Result<Report, CommandError> {
     let signature = repo
         .signature()
         .or_else(|_| git2::Signature::now("git-sfsync", "git-sfsync@localhost"))?;
@@ -626,7 +699,7 @@ fn promote_one(
         }
     }
     // The story travels in the subject, so that the next stage can be promoted by story too.
-    let subject_source = match &flags.story {
+    let subject_source = match &story {
         Some(story) => format!("{} ({story})", source.label),
         None => source.label.clone(),
     };
@@ -678,6 +751,273 @@ fn promote_one(
                 report.skipped.join(", ")
             ));
         }
+    }
+    Ok(report)
+}
+
+/// What a promotion stopped on conflicts leaves in `.git/sfsync/promotion.json`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Stopped {
+    source: String,
+    source_commit: Option<String>,
+    target: String,
+    /// The target's tip when the plan was made: the promotion only continues onto it.
+    target_tip: String,
+    story: Option<String>,
+    /// Every component of the plan with its action.
+    components: Vec<(String, Action)>,
+    /// Changes of the components that merged cleanly: path -> blob id (None: delete).
+    clean: BTreeMap<String, Option<String>>,
+    /// Conflicted paths written to the work tree.
+    conflicted: Vec<String>,
+}
+
+fn stopped_state_path(repo: &git2::Repository) -> PathBuf {
+    sfsync::git::state_dir(repo).join("promotion.json")
+}
+
+/// Writes the conflicted files into the work tree and saves what `--continue` needs.
+fn stop_with_conflicts(
+    repo: &git2::Repository,
+    source: &Resolved<'_>,
+    target: &Resolved<'_>,
+    plan: &Plan,
+    story: Option<&str>,
+) -> Result<Vec<String>, CommandError> {
+    let root = sfsync::git::workdir(repo).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let mut conflicted = Vec::new();
+    let mut clean = BTreeMap::new();
+    for c in &plan.components {
+        for f in &c.files {
+            match c.action {
+                Action::Conflict => conflicted.push((f.path.clone(), f.content.clone())),
+                Action::Update | Action::Merge => {
+                    let blob = f
+                        .content
+                        .as_ref()
+                        .map(|bytes| repo.blob(bytes).map(|o| o.to_string()))
+                        .transpose()?;
+                    clean.insert(f.path.clone(), blob);
+                }
+                Action::Unchanged | Action::TargetOnly => {}
+            }
+        }
+    }
+    // Never write over the user's uncommitted work.
+    for (path, _) in &conflicted {
+        let status = repo
+            .status_file(std::path::Path::new(path))
+            .unwrap_or(git2::Status::CURRENT);
+        if !(status.is_empty() || status == git2::Status::CURRENT) {
+            return Err(CommandError::input(
+                format!("{path} has uncommitted changes; the conflicts cannot be written there"),
+                "commit or stash your changes and promote again",
+            ));
+        }
+    }
+    for (path, content) in &conflicted {
+        let full = root.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&full, content.as_deref().unwrap_or_default())?;
+    }
+    let state = Stopped {
+        source: source.label.clone(),
+        source_commit: source.side.history.map(|o| o.to_string()),
+        target: target.label.clone(),
+        target_tip: target
+            .side
+            .history
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+        story: story.map(str::to_string),
+        components: plan
+            .components
+            .iter()
+            .map(|c| (c.component.clone(), c.action))
+            .collect(),
+        clean,
+        conflicted: conflicted.iter().map(|(p, _)| p.clone()).collect(),
+    };
+    let path = stopped_state_path(repo);
+    std::fs::create_dir_all(path.parent().expect("state file has a directory"))?;
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&state).map_err(|e| CommandError::internal(e.to_string()))?,
+    )?;
+    Ok(state.conflicted)
+}
+
+fn load_stopped(repo: &git2::Repository) -> Result<Stopped, CommandError> {
+    let path = stopped_state_path(repo);
+    let text = std::fs::read(&path).map_err(|_| {
+        CommandError::input(
+            "no promotion is stopped on conflicts",
+            "start one with `git sfsync promote --from <source> --to <target>`",
+        )
+    })?;
+    serde_json::from_slice(&text).map_err(|e| {
+        CommandError::internal(format!(
+            "{} is damaged: {e}; remove it to start over",
+            path.display()
+        ))
+    })
+}
+
+/// Puts the conflicted paths back as HEAD has them, in the index and the work tree.
+fn restore_paths(repo: &git2::Repository, paths: &[String]) -> Result<(), CommandError> {
+    let root = sfsync::git::workdir(repo).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let head_tree = head.as_ref().map(|c| c.tree()).transpose()?;
+    let mut index = repo.index()?;
+    for path in paths {
+        let in_head = head_tree
+            .as_ref()
+            .and_then(|t| t.get_path(std::path::Path::new(path)).ok());
+        match in_head {
+            Some(entry) => {
+                let blob = repo.find_blob(entry.id())?;
+                std::fs::write(root.join(path), blob.content())?;
+                index.add_path(std::path::Path::new(path))?;
+            }
+            None => {
+                let _ = std::fs::remove_file(root.join(path));
+                let _ = index.remove_path(std::path::Path::new(path));
+            }
+        }
+    }
+    index.write()?;
+    Ok(())
+}
+
+fn abort(ui: &Ui, repo: &git2::Repository) -> Result<(), CommandError> {
+    let state = load_stopped(repo)?;
+    restore_paths(repo, &state.conflicted)?;
+    std::fs::remove_file(stopped_state_path(repo))?;
+    ui.line(format!(
+        "promotion {} → {} abandoned; the conflicted files are back as they were",
+        state.source, state.target
+    ));
+    Ok(())
+}
+
+/// Finishes a stopped promotion with the resolutions staged in the index.
+fn resume(ui: &Ui, repo: &git2::Repository, mode: &PromoteMode) -> Result<Report, CommandError> {
+    let state = load_stopped(repo)?;
+    let root = sfsync::git::workdir(repo).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let config = Config::load(&root).map_err(|e| CommandError::new(ExitKind::Input, e))?;
+    let target = resolve_target(repo, &config, &state.target)?;
+    if target
+        .side
+        .history
+        .map(|o| o.to_string())
+        .unwrap_or_default()
+        != state.target_tip
+    {
+        return Err(CommandError::input(
+            format!("{} moved since the promotion stopped", state.target),
+            "run `git sfsync promote --abort` and promote again, so that the plan sees the target as it is now",
+        ));
+    }
+    let source_commit = state
+        .source_commit
+        .as_deref()
+        .and_then(|s| git2::Oid::from_str(s).ok());
+    let source_tree = match source_commit {
+        Some(oid) => repo.find_commit(oid)?.tree()?,
+        None => target.side.tree.clone(),
+    };
+    let source = Resolved {
+        side: Side {
+            tree: source_tree,
+            history: source_commit,
+        },
+        label: state.source.clone(),
+        org: None,
+        branch: None,
+    };
+    let mut changes: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
+    for (path, blob) in &state.clean {
+        let content = match blob {
+            Some(id) => Some(repo.find_blob(git2::Oid::from_str(id)?)?.content().to_vec()),
+            None => None,
+        };
+        changes.insert(path.clone(), content);
+    }
+    let index = repo.index()?;
+    for path in &state.conflicted {
+        let resolved = std::fs::read(root.join(path)).ok();
+        let staged = index.get_path(std::path::Path::new(path), 0).map(|e| e.id);
+        let staged_content = staged
+            .map(|id| repo.find_blob(id).map(|b| b.content().to_vec()))
+            .transpose()?;
+        if staged_content.is_none() || staged_content != resolved {
+            return Err(CommandError::input(
+                format!("{path} is not resolved and staged"),
+                format!("resolve the conflicts in {path}, run `git add {path}`, then `git sfsync promote --continue`"),
+            ));
+        }
+        let content = staged_content.expect("checked above");
+        if sfsync::merge::text::has_conflict_markers(&content, 7) {
+            return Err(CommandError::input(
+                format!("{path} still has conflict markers"),
+                format!("edit {path} to keep what you want, `git add` it, and continue"),
+            ));
+        }
+        changes.insert(path.clone(), Some(content));
+    }
+    let plan = Plan {
+        components: state
+            .components
+            .iter()
+            .map(|(component, action)| promote::ComponentPlan {
+                component: component.clone(),
+                action: if *action == Action::Conflict {
+                    Action::Merge
+                } else {
+                    *action
+                },
+                files: Vec::new(),
+                conflicting_units: Vec::new(),
+                target_changed_by: None,
+                target_changed_at: None,
+            })
+            .collect(),
+    };
+    let promoted: Vec<String> = plan
+        .components
+        .iter()
+        .filter(|c| matches!(c.action, Action::Update | Action::Merge))
+        .map(|c| c.component.clone())
+        .collect();
+    let report = Report {
+        source: state.source.clone(),
+        target: state.target.clone(),
+        components: plan.components.clone(),
+        outcome: String::new(),
+        commit: None,
+        skipped: Vec::new(),
+        errors: Vec::new(),
+    };
+    let report = apply(
+        ui,
+        repo,
+        &config,
+        &root,
+        &source,
+        &target,
+        &plan,
+        &changes,
+        &promoted,
+        mode,
+        Activity::Promotion,
+        state.story.as_deref(),
+        report,
+    )?;
+    if report.outcome != "failed" {
+        restore_paths(repo, &state.conflicted)?;
+        std::fs::remove_file(stopped_state_path(repo))?;
     }
     Ok(report)
 }
