@@ -121,6 +121,7 @@ pub enum Command {
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+
     let ui = Ui::new(&cli.global);
     if let Some(dir) = &cli.global.directory {
         if let Err(error) = std::env::set_current_dir(dir) {

@@ -60,7 +60,48 @@ pub async fn connect(
             found
         }
     };
-    MetadataOrg::connect(&url, credentials, None)
+    let mut options = match url {
+        OrgUrl::Remote(_) => sfsync::org::ClientOptions::remote(),
+        OrgUrl::Emulator(_) | OrgUrl::Local(_) => sfsync::org::ClientOptions::local(),
+    };
+    options.progress = Some(progress_reporter(alias));
+    MetadataOrg::connect(&url, credentials, Some(options))
         .await
         .map_err(org_error)
+}
+
+/// Reports the progress of long org operations: a spinner on a terminal,
+/// plain lines (one per state change) otherwise, nothing with `--quiet`.
+fn progress_reporter(alias: &str) -> sfsync::org::client::Progress {
+    use std::io::IsTerminal;
+    let alias = alias.to_string();
+    if super::output::is_quiet() {
+        return std::sync::Arc::new(|_: &str, _: &str| {});
+    }
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        return std::sync::Arc::new(move |operation: &str, state: &str| {
+            if state.starts_with("Succeeded")
+                || state.starts_with("Failed")
+                || state.starts_with("Canceled")
+            {
+                bar.finish_and_clear();
+            } else {
+                bar.set_message(format!("{alias}: {operation} {state}"));
+            }
+        });
+    }
+    let last = std::sync::Mutex::new(String::new());
+    std::sync::Arc::new(move |operation: &str, state: &str| {
+        let line = format!("{alias}: {operation} {state}");
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if *last != line {
+            eprintln!("{line}");
+            *last = line;
+        }
+    })
 }

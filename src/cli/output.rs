@@ -4,6 +4,15 @@ use super::{use_color, CommandError, GlobalArgs};
 use std::io::Write;
 use std::process::ExitCode;
 
+/// `--quiet` for the whole process, so that reporters far from the `Ui`
+/// (progress inside async org calls) stay silent too.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Returns true when `--quiet` was given.
+pub fn is_quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// What every command needs to talk to the person (or script) that ran it.
 pub struct Ui {
     pub json: bool,
@@ -24,6 +33,7 @@ impl Ui {
         let _ = miette::set_hook(Box::new(move |_| {
             Box::new(miette::GraphicalReportHandler::new_themed(theme.clone()))
         }));
+        QUIET.store(global.quiet, std::sync::atomic::Ordering::Relaxed);
         Ui {
             json: global.json,
             quiet: global.quiet,
