@@ -84,6 +84,8 @@ pub struct Overwrite {
     pub org: String,
     pub branch: String,
     pub path: PathBuf,
+    /// The component the file belongs to (`ApexClass:InvoiceService`).
+    pub component: String,
     /// Who recorded the org's version on the org branch, and when (RFC 3339).
     pub changed_by: Option<String>,
     pub changed_at: Option<String>,
@@ -133,16 +135,42 @@ pub fn check(
             if org_blob == delta.new_file().id() || unchanged_since_deploy {
                 continue;
             }
+            // The same rule as promotion: a version that means the same is no overwrite.
+            let path_text = path.to_string_lossy();
+            let same_meaning = |other: git2::Oid| -> bool {
+                if other.is_zero() {
+                    return false;
+                }
+                match (repo.find_blob(org_blob), repo.find_blob(other)) {
+                    (Ok(org), Ok(other)) => crate::diff::diff_file(
+                        &path_text,
+                        Some(org.content()),
+                        Some(other.content()),
+                        crate::diff::Options::default(),
+                    )
+                    .is_none(),
+                    _ => false,
+                }
+            };
+            if same_meaning(delta.new_file().id()) || same_meaning(delta.old_file().id()) {
+                continue;
+            }
             suspects.insert(path.to_path_buf(), org_blob);
         }
         if suspects.is_empty() {
             continue;
         }
         known_in_history(repo, push.local, &mut suspects)?;
+        contained_by_merge(repo, push.local, org_ref.target(), &mut suspects)?;
         for (path, _) in suspects {
             let (changed_by, changed_at) =
                 last_change(repo, org_ref.target().unwrap_or(push.local), &path)?;
+            let component =
+                crate::metadata::component::resolve_source_path(&path.to_string_lossy())
+                    .0
+                    .to_string();
             found.push(Overwrite {
+                component,
                 org: alias.to_string(),
                 branch: push
                     .remote_ref
@@ -176,6 +204,70 @@ fn known_in_history(
                 .map(|e| e.id() != *org_blob)
                 .unwrap_or(true)
         });
+    }
+    Ok(())
+}
+
+/// Removes from `suspects` every path whose org changes the pushed commit
+/// already contains: merging the org's version into the pushed one (with the
+/// newest version both histories share as base, as promotion does) gives the
+/// pushed version back. That is the case after a back promotion, which brings
+/// the org's content without its git ancestry.
+fn contained_by_merge(
+    repo: &Repository,
+    pushed: Oid,
+    org_tip: Option<Oid>,
+    suspects: &mut BTreeMap<PathBuf, Oid>,
+) -> Result<(), Error> {
+    let Some(org_tip) = org_tip else {
+        return Ok(());
+    };
+    if suspects.is_empty() {
+        return Ok(());
+    }
+    let pushed_tree = repo.find_commit(pushed)?.tree()?;
+    let selection = crate::selection::Selection {
+        components: Vec::new(),
+        paths: suspects
+            .keys()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+    };
+    let plan = crate::promote::plan(
+        repo,
+        &crate::promote::Side {
+            tree: pushed_tree.clone(),
+            history: Some(pushed),
+        },
+        &crate::promote::Side {
+            tree: repo.find_commit(org_tip)?.tree()?,
+            history: Some(org_tip),
+        },
+        &selection,
+        &crate::merge::MergeOptions::default(),
+    )
+    .map_err(|crate::promote::Error::Git(e)| Error::Git(e))?;
+    for component in plan.components {
+        if component.action != crate::promote::Action::Merge {
+            continue;
+        }
+        for file in component.files {
+            let pushed_blob = pushed_tree
+                .get_path(std::path::Path::new(&file.path))
+                .ok()
+                .and_then(|e| repo.find_blob(e.id()).ok())
+                .map(|b| b.content().to_vec());
+            let same = crate::diff::diff_file(
+                &file.path,
+                file.content.as_deref(),
+                pushed_blob.as_deref(),
+                crate::diff::Options::default(),
+            )
+            .is_none();
+            if same {
+                suspects.remove(std::path::Path::new(&file.path));
+            }
+        }
     }
     Ok(())
 }

@@ -103,12 +103,27 @@ fn push_overwriting_an_org_hotfix_is_blocked_until_merged() {
         blocked.stderr
     );
 
-    // Once the org's change is merged in, the push goes through.
-    let merged = env.git(&repo, &["merge", "-q", "--no-edit", "orgs/uat"]);
-    if merged.status != 0 {
-        env.write(&repo, CLASS_PATH, "public class InvoiceService {\n    public void send() { retry(); }\n    public void cancel() {}\n}\n");
-        env.commit_all(&repo, "merge uat hotfix");
-    }
+    // The command the message suggests brings the org's change in, and the push goes through.
+    let suggested = "git sfsync promote --from orgs/uat --to release/uat --component 'ApexClass:InvoiceService'";
+    assert!(blocked.stderr.contains(suggested), "{}", blocked.stderr);
+    env.sfsync(
+        &repo,
+        &[
+            "promote",
+            "--from",
+            "orgs/uat",
+            "--to",
+            "release/uat",
+            "--component",
+            "ApexClass:InvoiceService",
+        ],
+    )
+    .success();
+    let merged = env.read(&repo, CLASS_PATH);
+    assert!(
+        merged.contains("retry();") && merged.contains("cancel()"),
+        "both changes: {merged}"
+    );
     env.git(&repo, &["push", "-q", &remote, "release/uat"])
         .success();
 }

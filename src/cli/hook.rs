@@ -126,16 +126,22 @@ fn pre_push(ui: &Ui) -> Result<(), CommandError> {
                 (Some(who), None) => format!(" (changed by {who})"),
                 _ => String::new(),
             };
-            eprintln!("  {}: {}{who}", o.org, o.path.display());
+            eprintln!("  {}: {} ({}){who}", o.org, o.component, o.path.display());
         }
         let first = &overwrites[0];
+        let mut components: Vec<&str> = overwrites.iter().map(|o| o.component.as_str()).collect();
+        components.dedup();
+        let flags: Vec<String> = components
+            .iter()
+            .map(|c| format!("--component '{c}'"))
+            .collect();
         eprintln!(
-            "\nBring the org's changes into {branch} first, for example:\n  git merge orgs/{org}\n\
-             or take the org's version of one file:\n  git checkout orgs/{org} -- {path}\n\
+            "\nBack promote the org's changes into {branch} first (they merge semantically with yours):\n  \
+             git sfsync promote --from orgs/{org} --to {branch} {flags}\n\
              To push anyway: SFSYNC_SKIP_HOOK=1 git push (or git push --no-verify).",
             branch = first.branch,
             org = first.org,
-            path = first.path.display()
+            flags = flags.join(" ")
         );
     }
     Err(CommandError::found())
