@@ -686,3 +686,33 @@ async fn sample_project_deploys_and_retrieves_byte_for_byte() {
         |f| f.full_name == "Invoice__c.Amount__c" && f.file_name == "objects/Invoice__c.object"
     ));
 }
+
+#[tokio::test]
+async fn a_pending_deploy_is_canceled_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = MetadataOrg::connect(&OrgUrl::Local(tmp.path().to_path_buf()), None, None)
+        .await
+        .unwrap();
+    let (mdapi, package) =
+        sfsync::org::format::to_mdapi(&class_files("Late", "public class Late { }\n"), "65.0")
+            .unwrap();
+    let mut entries = vec![(
+        "package.xml".to_string(),
+        package.to_manifest().into_bytes(),
+    )];
+    entries.extend(mdapi);
+    let zip = sfsync::org::zip::write(&entries).unwrap();
+    let id = org
+        .client()
+        .start_deploy(&zip, &DeployOptions::default())
+        .await
+        .unwrap();
+    assert!(id.starts_with("0Af") && id.len() == 18, "{id}");
+    assert!(org.cancel(&id).await.unwrap());
+    let result = org.client().wait_deploy(&id).await.unwrap();
+    assert_eq!((result.status.as_str(), result.done), ("Canceled", true));
+    assert!(!tmp
+        .path()
+        .join("force-app/main/default/classes/Late.cls")
+        .exists());
+}
