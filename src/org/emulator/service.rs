@@ -38,6 +38,9 @@ impl From<Error> for Fault {
     }
 }
 
+/// A component's source files: (repository-relative path, content).
+type SourceFiles = Vec<(String, Vec<u8>)>;
+
 struct RetrieveJob {
     polls: u32,
     result: RetrieveResult,
@@ -678,8 +681,7 @@ impl Org {
         let existing_paths: Vec<String> = existing.values().flatten().cloned().collect();
         // Validate and convert each group, then key the result by the
         // components its source files belong to.
-        let mut incoming: BTreeMap<ComponentKey, (String, Vec<(String, Vec<u8>)>)> =
-            BTreeMap::new();
+        let mut incoming: BTreeMap<ComponentKey, (String, SourceFiles)> = BTreeMap::new();
         let mut failed: BTreeSet<ComponentKey> = BTreeSet::new();
         for (key, files) in &groups {
             let primary = files
@@ -757,7 +759,7 @@ impl Org {
                 }
             }
         }
-        let good: Vec<(ComponentKey, String, Vec<(String, Vec<u8>)>)> = incoming
+        let good: Vec<(ComponentKey, String, SourceFiles)> = incoming
             .into_iter()
             .map(|(k, (primary, files))| (k, primary, files))
             .collect();
