@@ -240,3 +240,55 @@ fn unreachable_emulator_exits_3_with_a_hint() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("cannot reach the org"), "{stdout}");
 }
+
+#[cfg(unix)]
+#[test]
+fn org_add_imports_an_sf_cli_alias() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let repo = env.init_repo("project");
+    let emulator = start_emulator(&env, &env.root().join("org"), &[]);
+    // A stand-in for the Salesforce CLI that answers like `sf org auth show-sfdx-auth-url --json`.
+    let bin = env.root().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let answer = serde_json::json!({"status": 0, "result": {"sfdxAuthUrl": emulator.auth_url}});
+    let script = format!(
+        "#!/bin/sh\n[ \"$1 $2 $3 $4 $5\" = \"org auth show-sfdx-auth-url --target-org my-sandbox\" ] || exit 1\necho '{answer}'\n"
+    );
+    std::fs::write(bin.join("sf"), script).unwrap();
+    std::fs::set_permissions(bin.join("sf"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut path_dirs = vec![sfsync_bin().parent().unwrap().to_path_buf()];
+    path_dirs.extend(std::env::split_paths(&path));
+    let output = env
+        .command(sfsync_bin(), &repo)
+        .env("PATH", std::env::join_paths(path_dirs).unwrap())
+        .args([
+            "org",
+            "add",
+            "sbx",
+            "--url",
+            &emulator.url,
+            "--sf-alias",
+            "my-sandbox",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed = env.sfsync(&repo, &["org", "list", "--check"]).success();
+    assert!(listed.stdout.contains("sbx\t"), "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains("refresh token\tok"),
+        "{}",
+        listed.stdout
+    );
+}

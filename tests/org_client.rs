@@ -686,3 +686,85 @@ async fn sample_project_deploys_and_retrieves_byte_for_byte() {
         |f| f.full_name == "Invoice__c.Amount__c" && f.file_name == "objects/Invoice__c.object"
     ));
 }
+
+#[tokio::test]
+async fn a_pending_deploy_is_canceled_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = MetadataOrg::connect(&OrgUrl::Local(tmp.path().to_path_buf()), None, None)
+        .await
+        .unwrap();
+    let (mdapi, package) =
+        sfsync::org::format::to_mdapi(&class_files("Late", "public class Late { }\n"), "65.0")
+            .unwrap();
+    let mut entries = vec![(
+        "package.xml".to_string(),
+        package.to_manifest().into_bytes(),
+    )];
+    entries.extend(mdapi);
+    let zip = sfsync::org::zip::write(&entries).unwrap();
+    let id = org
+        .client()
+        .start_deploy(&zip, &DeployOptions::default())
+        .await
+        .unwrap();
+    assert!(id.starts_with("0Af") && id.len() == 18, "{id}");
+    assert!(org.cancel(&id).await.unwrap());
+    let result = org.client().wait_deploy(&id).await.unwrap();
+    assert_eq!((result.status.as_str(), result.done), ("Canceled", true));
+    assert!(!tmp
+        .path()
+        .join("force-app/main/default/classes/Late.cls")
+        .exists());
+}
+
+#[tokio::test]
+async fn unknown_deploy_statuses_mean_still_running_until_done() {
+    use axum::routing::{get, post};
+    use sfsync::org::soap;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    let polls = Arc::new(AtomicU32::new(0));
+    let counter = polls.clone();
+    let app = axum::Router::new()
+        .route(
+            "/services/data/",
+            get(|| async { r#"[{"label":"Winter '26","url":"/services/data/v65.0","version":"65.0"}]"# }),
+        )
+        .route(
+            "/services/Soap/m/{version}",
+            post(move |body: String| {
+                let counter = counter.clone();
+                async move {
+                    let inner = if body.contains("<md:deploy>") {
+                        "<deployResponse><result><done>false</done><id>0Af000000000009AAA</id><state>Queued</state></result></deployResponse>".to_string()
+                    } else {
+                        // Finalizing (outside the WSDL) twice, then done.
+                        let n = counter.fetch_add(1, Ordering::SeqCst);
+                        let (status, done) = if n < 2 { ("Finalizing", "false") } else { ("Succeeded", "true") };
+                        format!("<checkDeployStatusResponse><result><done>{done}</done><id>0Af000000000009AAA</id><status>{status}</status><success>{done}</success></result></checkDeployStatusResponse>")
+                    };
+                    soap::response_envelope(&inner)
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let credentials = Credentials {
+        access_token: Some(Secret::new("x")),
+        ..Credentials::default()
+    };
+    let org = MetadataOrg::connect(&OrgUrl::Emulator(url), Some(credentials), None)
+        .await
+        .unwrap();
+    let result = org
+        .client()
+        .deploy(b"not inspected by this fake", &DeployOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((result.status.as_str(), result.done), ("Succeeded", true));
+    // Two Finalizing polls, the done poll, and the final call with details.
+    assert_eq!(polls.load(Ordering::SeqCst), 4);
+}

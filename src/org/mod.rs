@@ -289,40 +289,48 @@ pub async fn open(
         })
 }
 
-/// Splits a manifest so that no retrieve names more than the API's file limit.
+/// Splits a manifest so that no retrieve names more than `limit` members,
+/// keeping children with their parent (the fields of an object come back in
+/// the object's one file, so they must come back in the same zip).
 fn split_package(package: &Package, limit: usize) -> Vec<Package> {
-    let mut out = Vec::new();
-    let mut current = Package {
-        types: Vec::new(),
-        version: package.version.clone(),
-    };
-    let mut count = 0;
+    let mut groups: BTreeMap<ComponentKey, Vec<(String, String)>> = BTreeMap::new();
     for t in &package.types {
         for member in &t.members {
-            if count == limit {
-                out.push(std::mem::replace(
-                    &mut current,
-                    Package {
-                        types: Vec::new(),
-                        version: package.version.clone(),
-                    },
-                ));
-                count = 0;
-            }
-            match current.types.last_mut() {
-                Some(last) if last.name == t.name => last.members.push(member.clone()),
-                _ => current.types.push(PackageTypeMembers {
-                    members: vec![member.clone()],
-                    name: t.name.clone(),
-                }),
-            }
-            count += 1;
+            let key = ComponentKey::new(&t.name, member);
+            let group = format::parent_of(&key).unwrap_or(key);
+            groups
+                .entry(group)
+                .or_default()
+                .push((t.name.clone(), member.clone()));
         }
     }
-    if !current.types.is_empty() || out.is_empty() {
-        out.push(current);
+    let mut batches: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for members in groups.into_values() {
+        let current = batches.last_mut().expect("there is always a batch");
+        if !current.is_empty() && current.len() + members.len() > limit {
+            batches.push(Vec::new());
+        }
+        batches
+            .last_mut()
+            .expect("there is always a batch")
+            .extend(members);
     }
-    out
+    batches
+        .into_iter()
+        .map(|batch| {
+            let mut by_type: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (type_, member) in batch {
+                by_type.entry(type_).or_default().push(member);
+            }
+            Package {
+                types: by_type
+                    .into_iter()
+                    .map(|(name, members)| PackageTypeMembers { members, name })
+                    .collect(),
+                version: package.version.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Returns the metadata-format name -> source path map for failures.
@@ -482,7 +490,7 @@ mod tests {
     }
 
     #[test]
-    fn splits_packages_at_the_limit() {
+    fn splits_packages_at_the_limit_keeping_children_with_parents() {
         let package = Package {
             types: vec![
                 PackageTypeMembers {
@@ -490,16 +498,21 @@ mod tests {
                     name: "ApexClass".into(),
                 },
                 PackageTypeMembers {
-                    members: vec!["L".into()],
-                    name: "Layout".into(),
+                    members: vec!["Obj__c.F1__c".into(), "Obj__c.F2__c".into()],
+                    name: "CustomField".into(),
+                },
+                PackageTypeMembers {
+                    members: vec!["Obj__c".into()],
+                    name: "CustomObject".into(),
                 },
             ],
             version: "65.0".into(),
         };
-        let parts = split_package(&package, 2);
+        let parts = split_package(&package, 3);
         assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].types[0].members, vec!["A", "B"]);
-        assert_eq!(parts[1].types.len(), 2);
-        assert_eq!(split_package(&package, 10), vec![package]);
+        assert_eq!(parts[0].types[0].members, vec!["A", "B", "C"]);
+        let names: Vec<&str> = parts[1].types.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, vec!["CustomField", "CustomObject"]);
+        assert_eq!(split_package(&package, 10).len(), 1);
     }
 }

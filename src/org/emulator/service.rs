@@ -38,6 +38,9 @@ impl From<Error> for Fault {
     }
 }
 
+/// A component's source files: (repository-relative path, content).
+type SourceFiles = Vec<(String, Vec<u8>)>;
+
 struct RetrieveJob {
     polls: u32,
     result: RetrieveResult,
@@ -333,46 +336,27 @@ impl Org {
         // file) is reported but not converted twice.
         let mut ordered: Vec<(&ComponentKey, &Vec<String>)> = selected.iter().collect();
         ordered.sort_by_key(|(k, _)| registry().parent_of(&k.type_).is_some());
-        let mut included: BTreeSet<String> = BTreeSet::new();
+        // One conversion for the whole request: children of the same parent
+        // (fields of one object) recompose into one file.
+        let mut source = format::Files::new();
         for (key, files) in ordered {
-            if files.iter().all(|f| included.contains(f)) {
-                let name = format!("{prefix}{}", file_name_of(key));
-                file_properties.push(self.store.properties(key, files, name));
-                returned
-                    .entry(key.type_.clone())
-                    .or_default()
-                    .insert(key.full_name.clone());
-                continue;
-            }
-            included.extend(files.iter().cloned());
-            let mut source = format::Files::new();
             for file in files {
-                source.insert(
-                    file.clone(),
-                    self.store.read(file).map_err(|e| e.to_string())?,
-                );
-            }
-            let mapped = match format::to_mdapi(&source, &version) {
-                Ok((mapped, _)) => mapped,
-                Err(e) => {
-                    messages.push(RetrieveMessage {
-                        file_name: format!("{prefix}package.xml"),
-                        problem: format!(
-                            "Entity of type '{}' named '{}' cannot be retrieved: {e}",
-                            key.type_, key.full_name
-                        ),
-                    });
-                    continue;
+                if !source.contains_key(file) {
+                    source.insert(
+                        file.clone(),
+                        self.store.read(file).map_err(|e| e.to_string())?,
+                    );
                 }
-            };
+            }
             let name = format!("{prefix}{}", file_name_of(key));
-            entries.extend(mapped.into_iter().map(|(p, c)| (format!("{prefix}{p}"), c)));
             file_properties.push(self.store.properties(key, files, name));
             returned
                 .entry(key.type_.clone())
                 .or_default()
                 .insert(key.full_name.clone());
         }
+        let (mapped, _) = format::to_mdapi(&source, &version).map_err(|e| e.to_string())?;
+        entries.extend(mapped.into_iter().map(|(p, c)| (format!("{prefix}{p}"), c)));
         self.store.flush().map_err(|e| e.to_string())?;
         let manifest = Package {
             types: returned
@@ -697,8 +681,7 @@ impl Org {
         let existing_paths: Vec<String> = existing.values().flatten().cloned().collect();
         // Validate and convert each group, then key the result by the
         // components its source files belong to.
-        let mut incoming: BTreeMap<ComponentKey, (String, Vec<(String, Vec<u8>)>)> =
-            BTreeMap::new();
+        let mut incoming: BTreeMap<ComponentKey, (String, SourceFiles)> = BTreeMap::new();
         let mut failed: BTreeSet<ComponentKey> = BTreeSet::new();
         for (key, files) in &groups {
             let primary = files
@@ -776,7 +759,7 @@ impl Org {
                 }
             }
         }
-        let good: Vec<(ComponentKey, String, Vec<(String, Vec<u8>)>)> = incoming
+        let good: Vec<(ComponentKey, String, SourceFiles)> = incoming
             .into_iter()
             .map(|(k, (primary, files))| (k, primary, files))
             .collect();
