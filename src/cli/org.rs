@@ -204,7 +204,7 @@ fn list(ui: &Ui, root: &Path, git_dir: &Path, args: ListArgs) -> Result<(), Comm
     for (alias, org_config) in &config.orgs {
         let check = runtime.as_ref().map(|rt| {
             rt.block_on(async {
-                let org = org::open(alias, org_config, root, git_dir).await?;
+                let org = org::open(alias, org_config, root, git_dir, None).await?;
                 org.client().identity().await
             })
         });

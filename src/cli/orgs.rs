@@ -4,7 +4,7 @@
 
 use super::{CommandError, ExitKind};
 use sfsync::config::Config;
-use sfsync::org::{self, CredentialStore, MetadataOrg, OrgUrl};
+use sfsync::org::{self, MetadataOrg, OrgUrl};
 use std::path::Path;
 
 /// Builds the runtime async commands run on.
@@ -38,34 +38,12 @@ pub async fn connect(
         .org(alias)
         .map_err(|e| CommandError::new(ExitKind::Input, e))?;
     let url = OrgUrl::parse(&org_config.url, root).map_err(org_error)?;
-    let credentials = match &url {
-        OrgUrl::Local(_) => None,
-        OrgUrl::Emulator(_) | OrgUrl::Remote(_) => {
-            let store = CredentialStore::load(&CredentialStore::path_in(repo.commondir()))
-                .map_err(org_error)?;
-            let found = org::auth::resolve(store.get(alias), &org_config.url);
-            if found.is_none() {
-                return Err(CommandError::new(
-                    ExitKind::Input,
-                    miette::miette!(
-                        code = "sfsync::org::no_credentials",
-                        help = format!(
-                            "run `git sfsync org add {alias} --url {} --auth-url-file <file>` (or --access-token-env VAR, --sf-alias A), or set SFSYNC_AUTH_URL",
-                            org_config.url
-                        ),
-                        "no credentials for org '{alias}'"
-                    ),
-                ));
-            }
-            found
-        }
-    };
     let mut options = match url {
         OrgUrl::Remote(_) => sfsync::org::ClientOptions::remote(),
         OrgUrl::Emulator(_) | OrgUrl::Local(_) => sfsync::org::ClientOptions::local(),
     };
     options.progress = Some(progress_reporter(alias));
-    MetadataOrg::connect(&url, credentials, Some(options))
+    org::open(alias, org_config, root, repo.commondir(), Some(options))
         .await
         .map_err(org_error)
 }

@@ -588,7 +588,7 @@ fn apply(
 
     if let Some(alias) = &target.org {
         // Deploy what the merge produced, validated first, then record it on the org branch.
-        let deploy_files = component_files(repo, &target.side.tree, &changes, &promoted)?;
+        let deploy_files = component_files(repo, &target.side.tree, changes, promoted)?;
         let deletions: Vec<_> = changes
             .iter()
             .filter(|(_, c)| c.is_none())
@@ -596,7 +596,7 @@ fn apply(
             .collect();
         let runtime = orgs::runtime()?;
         let outcome = runtime.block_on(async {
-            let org = orgs::connect(repo, &config, &root, alias).await?;
+            let org = orgs::connect(repo, config, root, alias).await?;
             let validation = org
                 .deploy(
                     &deploy_files,
@@ -622,11 +622,11 @@ fn apply(
                 report.errors.push(err.report.to_string());
                 record(
                     repo,
-                    &source,
-                    &target,
+                    source,
+                    target,
                     activity,
                     Outcome::Failed,
-                    &plan,
+                    plan,
                     &report.errors,
                     mode.force,
                     None,
@@ -661,11 +661,11 @@ fn apply(
             }
             record(
                 repo,
-                &source,
-                &target,
+                source,
+                target,
                 activity,
                 Outcome::Failed,
-                &plan,
+                plan,
                 &report.errors,
                 mode.force,
                 None,
@@ -706,8 +706,8 @@ fn apply(
     let commit = promote::commit_to_branch(
         repo,
         &branch,
-        &changes,
-        &promoted,
+        changes,
+        promoted,
         &subject_source,
         source.side.history,
         kind,
@@ -720,11 +720,11 @@ fn apply(
     }
     record(
         repo,
-        &source,
-        &target,
+        source,
+        target,
         activity,
         Outcome::Succeeded,
-        &plan,
+        plan,
         &[],
         mode.force,
         commit,

@@ -261,6 +261,7 @@ pub async fn open(
     org: &crate::config::OrgConfig,
     root: &Path,
     git_dir: &Path,
+    options: Option<ClientOptions>,
 ) -> Result<MetadataOrg, Error> {
     let url = OrgUrl::parse(&org.url, root)?;
     let credentials = match &url {
@@ -278,7 +279,7 @@ pub async fn open(
             })?)
         }
     };
-    MetadataOrg::connect(&url, credentials, None)
+    MetadataOrg::connect(&url, credentials, options)
         .await
         .map_err(|e| match e {
             Error::Credentials { message, .. } => Error::Credentials {
