@@ -11,7 +11,7 @@ use crate::diff::{self, ComponentDiff};
 use crate::git::commit::{self, Committed, FileChanges};
 use crate::git::history::{TRAILER_KIND, TRAILER_ORG};
 use crate::metadata::component::{resolve_source_paths, MetadataType};
-use crate::org::{FileProperties, Package, PackageTypeMembers};
+use crate::org::{FileProperties, Package};
 use git2::{Oid, Repository, Signature};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,16 +49,7 @@ pub fn tracked_manifest(paths: &[String], api_version: &str) -> Package {
             names.insert("*".to_string());
         }
     }
-    Package {
-        types: members
-            .into_iter()
-            .map(|(name, members)| PackageTypeMembers {
-                members: members.into_iter().collect(),
-                name,
-            })
-            .collect(),
-        version: api_version.to_string(),
-    }
+    crate::org::format::package_of(members, api_version)
 }
 
 /// Facts about the retrieve, written as trailers.

@@ -208,16 +208,7 @@ fn manifest_for(selection: &Selection, selected_local: &[String], api_version: &
             .or_default()
             .insert(name);
     }
-    Package {
-        types: members
-            .into_iter()
-            .map(|(name, members)| PackageTypeMembers {
-                members: members.into_iter().collect(),
-                name,
-            })
-            .collect(),
-        version: api_version.to_string(),
-    }
+    sfsync::org::format::package_of(members, api_version)
 }
 
 /// Types whose retrieved content depends on what else the retrieve names (a
