@@ -409,15 +409,8 @@ fn promote_one(
     let config = Config::load(&root).map_err(|e| CommandError::new(ExitKind::Input, e))?;
     let source = resolve_source(repo, &config, from)?;
     let target = resolve_target(repo, &config, to)?;
-    let selection = selection(repo, flags, source.side.history)?;
+    let mut selection = selection(repo, flags, source.side.history)?;
     let package_dirs = config.package_directories.clone();
-    let in_package = |p: &str| {
-        package_dirs.is_empty()
-            || package_dirs
-                .iter()
-                .any(|d| p.starts_with(&format!("{}/", d.trim_end_matches('/'))))
-    };
-    let mut selection = selection;
     if selection.is_everything() {
         // "Everything that differs" means metadata, not the project's own files.
         selection.paths = if package_dirs.is_empty() {
@@ -426,7 +419,6 @@ fn promote_one(
             package_dirs.clone()
         };
     }
-    let _ = &in_package;
     let plan = promote::plan(
         repo,
         &source.side,
