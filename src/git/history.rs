@@ -45,7 +45,7 @@ pub fn org_log(
     if let Ok(reference) = repo.find_reference(&format!("refs/heads/{branch}")) {
         let mut walk = repo.revwalk()?;
         walk.push(reference.peel_to_commit()?.id())?;
-        walk.set_sorting(git2::Sort::TIME)?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
         for oid in walk.take(limit) {
             let commit = repo.find_commit(oid?)?;
             let message = commit.message().unwrap_or_default().to_string();
