@@ -9,58 +9,17 @@ use sfsync::org::{MetadataOrg, Org, OrgUrl, Package, PackageTypeMembers};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const D: &str = "force-app/main/default";
-const NS: &str = "xmlns=\"http://soap.sforce.com/2006/04/metadata\"";
-const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-const COMPONENTS: usize = 20_000;
+#[path = "support/project.rs"]
+mod project;
 
-/// Writes an org of exactly 20,000 components: 500 objects with 19 fields
-/// each (10,000), 7,000 classes, 2,000 layouts and 1,000 LWC bundles.
+const COMPONENTS: usize = project::COMPONENTS;
+
+/// Writes the generated project into the emulated org's directory.
 fn generate(dir: &Path) {
-    let put = |rel: String, content: String| {
+    for (rel, content) in project::generate() {
         let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
         std::fs::write(path, content).expect("write file");
-    };
-    for o in 0..500 {
-        let object = format!("Object{o:03}__c");
-        put(
-            format!("{D}/objects/{object}/{object}.object-meta.xml"),
-            format!("{DECL}<CustomObject {NS}>\n    <label>Object {o}</label>\n    <pluralLabel>Objects {o}</pluralLabel>\n    <sharingModel>ReadWrite</sharingModel>\n</CustomObject>\n"),
-        );
-        for f in 0..19 {
-            put(
-                format!("{D}/objects/{object}/fields/Field{f:02}__c.field-meta.xml"),
-                format!("{DECL}<CustomField {NS}>\n    <fullName>Field{f:02}__c</fullName>\n    <label>Field {f}</label>\n    <length>255</length>\n    <type>Text</type>\n</CustomField>\n"),
-            );
-        }
-    }
-    for c in 0..7000 {
-        put(
-            format!("{D}/classes/Class{c:04}.cls"),
-            format!("public with sharing class Class{c:04} {{\n    public Integer value() {{ return {c}; }}\n}}\n"),
-        );
-        put(
-            format!("{D}/classes/Class{c:04}.cls-meta.xml"),
-            format!("{DECL}<ApexClass {NS}>\n    <apiVersion>63.0</apiVersion>\n    <status>Active</status>\n</ApexClass>\n"),
-        );
-    }
-    for l in 0..2000 {
-        put(
-            format!("{D}/layouts/Object{:03}__c-Layout {l}.layout-meta.xml", l % 500),
-            format!("{DECL}<Layout {NS}>\n    <layoutSections>\n        <label>Section {l}</label>\n    </layoutSections>\n</Layout>\n"),
-        );
-    }
-    for b in 0..1000 {
-        let name = format!("bundle{b:04}");
-        put(
-            format!("{D}/lwc/{name}/{name}.js"),
-            format!("import {{ LightningElement }} from 'lwc';\nexport default class Bundle{b} extends LightningElement {{}}\n"),
-        );
-        put(
-            format!("{D}/lwc/{name}/{name}.js-meta.xml"),
-            format!("{DECL}<LightningComponentBundle {NS}>\n    <apiVersion>63.0</apiVersion>\n    <isExposed>false</isExposed>\n</LightningComponentBundle>\n"),
-        );
     }
 }
 
