@@ -456,3 +456,42 @@ fn abort_puts_the_work_tree_back() {
     assert!(org_file(&env, "uat", "classes/InvoiceService.cls").contains("termsDays * 2"));
     env.sfsync(&repo, &["promote", "--abort"]).expect_status(2);
 }
+
+#[test]
+fn a_failed_deploy_records_the_failure_and_nothing_on_the_org_branch() {
+    let env = TestEnv::new();
+    let repo = setup(&env);
+    let broken = env.read(&repo, SERVICE).replace(
+        "return issueDate.addDays(termsDays + 1);",
+        "return issueDate.addDays(termsDays + 1)",
+    );
+    env.write(&repo, SERVICE, broken);
+    env.commit_all(&repo, "JIRA-142: a typo");
+    let tip = env.git(&repo, &["rev-parse", "orgs/dev"]).success().stdout;
+    let run = env.sfsync(
+        &repo,
+        &["promote", "--from", "feature/JIRA-142", "--to", "org:dev"],
+    );
+    assert_ne!(run.status, 0, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("force-app/main/default/classes/InvoiceService.cls:"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        env.git(&repo, &["rev-parse", "orgs/dev"]).success().stdout,
+        tip,
+        "nothing recorded on the branch"
+    );
+    assert!(
+        !org_file(&env, "dev", "classes/InvoiceService.cls").contains("termsDays + 1"),
+        "nothing deployed"
+    );
+    let status = env.sfsync(&repo, &["status"]).success();
+    assert!(
+        status.stdout.contains("last promotion: failed"),
+        "{}",
+        status.stdout
+    );
+}

@@ -607,50 +607,18 @@ fn apply(
                 .await
                 .map_err(orgs::org_error)
         });
-        let outcome = match outcome {
-            Ok(outcome) => outcome,
-            Err(err) => {
-                report.outcome = "failed".into();
-                report.errors.push(err.report.to_string());
-                record(
-                    repo,
-                    source,
-                    target,
-                    activity,
-                    Outcome::Failed,
-                    plan,
-                    &report.errors,
-                    mode.force,
-                    None,
-                );
-                if !ui.json {
-                    eprintln!("{:?}", err.report);
-                }
-                return Ok(report);
-            }
+        // A connection error and a failed deploy end the same way: recorded, nothing on the branch.
+        let errors = match outcome {
+            Ok(outcome) if outcome.succeeded() => None,
+            Ok(outcome) => Some(super::push::error_lines(
+                &outcome,
+                &super::push::failures(&outcome),
+            )),
+            Err(err) => Some(vec![err.report.to_string()]),
         };
-        if !outcome.succeeded() {
+        if let Some(errors) = errors {
             report.outcome = "failed".into();
-            for (path, failure) in outcome.failures() {
-                let at = match (failure.line_number, failure.column_number) {
-                    (Some(l), Some(c)) => format!(":{l}:{c}"),
-                    (Some(l), None) => format!(":{l}"),
-                    _ => String::new(),
-                };
-                report.errors.push(format!(
-                    "{}{at}: {}",
-                    path.unwrap_or_else(|| failure.file_name.clone()),
-                    failure.problem.clone().unwrap_or_default()
-                ));
-            }
-            if report.errors.is_empty() {
-                report.errors.extend(
-                    outcome
-                        .results
-                        .iter()
-                        .filter_map(|r| r.error_message.clone()),
-                );
-            }
+            report.errors = errors;
             record(
                 repo,
                 source,

@@ -71,7 +71,7 @@ fn parse_test_level(text: &str) -> Result<TestLevel, String> {
 
 /// One component failure, where the user edits it.
 #[derive(Debug, Clone, serde::Serialize)]
-struct Failure {
+pub(super) struct Failure {
     path: String,
     line: Option<i64>,
     column: Option<i64>,
@@ -436,7 +436,7 @@ fn blobs(
 }
 
 /// Returns the component failures, placed at the source file they came from.
-fn failures(outcome: &DeployOutcome) -> Vec<Failure> {
+pub(super) fn failures(outcome: &DeployOutcome) -> Vec<Failure> {
     outcome
         .failures()
         .into_iter()
@@ -455,7 +455,7 @@ fn failures(outcome: &DeployOutcome) -> Vec<Failure> {
 
 /// Returns the errors to record: the failures, then what the org said about
 /// the deploy as a whole when no component was blamed.
-fn error_lines(outcome: &DeployOutcome, failures: &[Failure]) -> Vec<String> {
+pub(super) fn error_lines(outcome: &DeployOutcome, failures: &[Failure]) -> Vec<String> {
     let mut lines: Vec<String> = failures.iter().map(ToString::to_string).collect();
     if !outcome.succeeded() && failures.is_empty() {
         let last = outcome.results.last();
